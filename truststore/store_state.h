@@ -1,0 +1,72 @@
+#pragma once
+// The store's whole logical state as plain values: library entries, the metadata of every
+// certificate they hold, and connectors. It is what one generation's state.json holds and
+// what a transaction edits; it knows nothing about files or locks.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "truststore/certificate.h"
+#include "truststore/error.h"
+#include "truststore/time_util.h"
+
+namespace trustctl::truststore {
+
+enum class EntryType { Certificate, Chain, Identity };
+std::string_view entryTypeName(EntryType t);
+
+struct Entry {
+  std::string name;
+  EntryType type = EntryType::Certificate;
+  std::vector<std::string> certificates;  // sha256 hex, upload order; an identity's leaf first
+  std::string key_id;  // identity only: SPKI sha256 naming keys/<id>.pem
+  std::vector<std::string> used_as_ca;  // certificates of this entry that sign another one
+  std::string note;
+  std::string environment;  // free tag such as "test" or "prod"
+  std::string source;  // the file name it was imported from
+  std::string format;  // "PEM", "DER", "PKCS#7", "PKCS#12"
+  UnixTime created_at = 0;
+  UnixTime updated_at = 0;
+};
+
+struct Connector {
+  std::string name;
+  std::string environment;
+  std::string note;
+  std::vector<std::string> trust;  // entry names, in the order they were attached
+  std::string identity;  // entry name, "" for none
+  std::vector<std::string> targets;  // URLs the connector talks to
+  UnixTime created_at = 0;
+  UnixTime updated_at = 0;
+};
+
+struct StoreState {
+  std::uint64_t generation = 0;
+  std::map<std::string, Entry> entries;
+  std::map<std::string, CertificateInfo> certificates;  // by sha256
+  std::map<std::string, Connector> connectors;
+
+  const Entry* findEntry(const std::string& name) const;
+  const Connector* findConnector(const std::string& name) const;
+  // Names of connectors that trust `entry` or use it as their identity.
+  std::vector<std::string> whereUsed(const std::string& entry) const;
+  // Entry that already holds exactly these certificates (and key), if any.
+  std::optional<std::string> entryWithSameContent(const std::vector<std::string>& certs,
+                                                  const std::string& key_id) const;
+  // Drops certificate metadata no entry references any more; returns the dropped sha256s.
+  std::vector<std::string> dropUnreferencedCertificates();
+};
+
+std::string serializeState(const StoreState& state);
+// `label` names the file in errors.
+Result<StoreState> parseState(std::string_view json, const std::string& label);
+
+// A valid entry or connector name: [a-z0-9][a-z0-9._-]{0,63}.
+bool isValidName(std::string_view name);
+// The InvalidName error for `name`, naming which `what` ("entry", "connector").
+Error invalidNameError(std::string_view what, std::string_view name);
+
+}  // namespace trustctl::truststore
