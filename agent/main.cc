@@ -1,1 +1,56 @@
-int main() { return 0; }
+// trustctl: the command line. Thin: declares subcommands, runs the chosen one, maps errors to
+// the documented exit codes (0 ok, 1 problem found, 2 usage or input error, 3 could not
+// complete).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/cli_context.h"
+#include "agent/commands.h"
+#include "truststore/version.h"
+
+int main(int argc, char** argv) {
+  using namespace trustctl::agent;
+  CliContext ctx;
+  CLI::App app{"trustctl: certificate library and explicit trust stores for integration connectors"};
+  app.set_version_flag("--version", std::string("trustctl ") + TRUSTCTL_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--store", ctx.options.store,
+                 "Store directory (default: $TRUSTCTL_STORE, /var/lib/trustctl as root, else "
+                 "~/.local/share/trustctl)");
+  app.add_flag("--json", ctx.options.json, "Machine-readable output");
+  app.add_option("--expiring-days", ctx.options.expiring_days,
+                 "Days before expiry a certificate counts as expiring (default 30)")
+      ->check(CLI::Range(0, 3650));
+  app.add_option("--lock-timeout", ctx.options.lock_timeout_seconds,
+                 "Seconds to wait for another writer (default 10)")
+      ->check(CLI::Range(0.0, 3600.0));
+  app.footer(
+      "Exit codes: 0 ok, 1 a problem was found (expired, untrusted, ...), 2 usage or input error,\n"
+      "3 could not complete (store locked, I/O error).\n\nExamples:\n"
+      "  trustctl import corp-root.pem\n"
+      "  trustctl connector create ad-sync --env prod\n"
+      "  trustctl connector trust ad-sync corp-root\n"
+      "  trustctl list\n"
+      "  trustctl verify dc1-chain.pem --connector ad-sync --host dc1.corp.example");
+  addImportCommand(app, ctx);
+  addLibraryViewCommands(app, ctx);
+  addLibraryEditCommands(app, ctx);
+  addConnectorCommands(app, ctx);
+  addVerifyCommand(app, ctx);
+  addStoreCommands(app, ctx);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "trustctl: " << e.what() << "; see 'trustctl --help'\n";
+    return kExitUsage;
+  }
+  return ctx.exit_code;
+}

@@ -1,0 +1,169 @@
+#include "agent/cli_context.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "truststore/file_util.h"
+
+namespace trustctl::agent {
+
+namespace {
+
+std::optional<std::string> readTerminalSecret(const std::string& prompt) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr) {
+    return std::nullopt;
+  }
+  int fd = fileno(tty);
+  termios old_mode{};
+  bool have_mode = tcgetattr(fd, &old_mode) == 0;
+  if (have_mode) {
+    termios quiet = old_mode;
+    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::fprintf(tty, "%s: ", prompt.c_str());
+  std::fflush(tty);
+  std::string secret;
+  int c = 0;
+  while ((c = std::fgetc(tty)) != EOF && c != '\n') {
+    secret += static_cast<char>(c);
+  }
+  std::fprintf(tty, "\n");
+  if (have_mode) {
+    tcsetattr(fd, TCSAFLUSH, &old_mode);
+  }
+  std::fclose(tty);
+  return secret;
+}
+
+std::string stripNewline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string CliContext::storeDir() const {
+  if (!options.store.empty()) {
+    return options.store;
+  }
+  if (const char* env = std::getenv("TRUSTCTL_STORE"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  if (::geteuid() == 0) {
+    return "/var/lib/trustctl";
+  }
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/trustctl";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.local/share/trustctl";
+}
+
+truststore::UpdateOptions CliContext::updateOptions() const {
+  truststore::UpdateOptions u;
+  u.lock_timeout =
+      std::chrono::milliseconds(static_cast<long>(options.lock_timeout_seconds * 1000));
+  u.now = wallClockNow();
+  return u;
+}
+
+std::int64_t CliContext::expiringWindowSeconds() const {
+  return static_cast<std::int64_t>(options.expiring_days) * 24 * 3600;
+}
+
+void CliContext::fail(const Error& error) {
+  std::cerr << "trustctl: " << error.message << "\n";
+  if (options.json) {
+    printJson({{"error", {{"code", errorCodeName(error.code)}, {"message", error.message}}}});
+  }
+  exit_code = errorExitCode(error.code);
+}
+
+void CliContext::printJson(const nlohmann::json& value) const {
+  std::cout << value.dump(2) << "\n";
+}
+
+truststore::PasswordProvider CliContext::passwords(const PasswordOptions& from,
+                                                   const std::string& what) {
+  return [from, what]() -> std::optional<std::string> {
+    if (!from.file.empty()) {
+      auto text = truststore::readWholeFile(from.file);
+      if (!text) {
+        return std::nullopt;
+      }
+      return stripNewline(std::move(*text));
+    }
+    if (!from.env.empty()) {
+      const char* value = std::getenv(from.env.c_str());
+      if (value == nullptr) {
+        return std::nullopt;
+      }
+      return std::string(value);
+    }
+    if (::isatty(STDIN_FILENO) != 0) {
+      return readTerminalSecret("Password for " + what);
+    }
+    return std::nullopt;
+  };
+}
+
+Result<std::string> CliContext::requireSecret(const PasswordOptions& from, const std::string& what,
+                                              bool confirm) {
+  if (!from.file.empty()) {
+    auto text = truststore::readWholeFile(from.file);
+    if (!text) {
+      return tl::unexpected(Error{ErrorCode::FileNotFound,
+                                  from.file + ": cannot read the password file; check the path"});
+    }
+    return stripNewline(std::move(*text));
+  }
+  if (!from.env.empty()) {
+    const char* value = std::getenv(from.env.c_str());
+    if (value == nullptr) {
+      return tl::unexpected(Error{ErrorCode::PasswordRequired,
+                                  "--password-env " + from.env + ": the variable is not set"});
+    }
+    return std::string(value);
+  }
+  if (::isatty(STDIN_FILENO) != 0) {
+    auto first = readTerminalSecret("New password for " + what);
+    if (first && confirm) {
+      auto again = readTerminalSecret("Repeat the password");
+      if (!again || *again != *first) {
+        return tl::unexpected(
+            Error{ErrorCode::InvalidArgument, "the two passwords differ; nothing was written"});
+      }
+    }
+    if (first) {
+      return *first;
+    }
+  }
+  return tl::unexpected(Error{ErrorCode::PasswordRequired,
+                              "a password is needed for " + what +
+                                  "; give it with --password-file or --password-env"});
+}
+
+bool CliContext::colour() const {
+  static const bool enabled = [] {
+    const char* no_color = std::getenv("NO_COLOR");
+    return ::isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0');
+  }();
+  return enabled && !options.json;
+}
+
+std::string CliContext::paint(const char* code, const std::string& s) const {
+  if (!colour()) {
+    return s;
+  }
+  return std::string("\033[") + code + "m" + s + "\033[0m";
+}
+
+}  // namespace trustctl::agent

@@ -1,0 +1,20 @@
+#pragma once
+// Registration of trustctl's subcommands on the CLI11 app. Each add* function declares one
+// group's options and a callback that runs it against the context.
+
+namespace CLI {
+class App;
+}
+
+namespace trustctl::agent {
+
+class CliContext;
+
+void addImportCommand(CLI::App& app, CliContext& ctx);
+void addLibraryViewCommands(CLI::App& app, CliContext& ctx);  // list, show, where-used
+void addLibraryEditCommands(CLI::App& app, CliContext& ctx);  // edit, rename, remove, export
+void addConnectorCommands(CLI::App& app, CliContext& ctx);
+void addVerifyCommand(CLI::App& app, CliContext& ctx);
+void addStoreCommands(CLI::App& app, CliContext& ctx);  // log, store check, store path
+
+}  // namespace trustctl::agent

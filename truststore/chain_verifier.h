@@ -1,0 +1,40 @@
+#pragma once
+// Verifies a presented chain (leaf first, then untrusted intermediates) against a set of trust
+// anchors at a given instant and for a given host name, with OpenSSL's partial-chain flag on
+// as connector runtimes use it. Pure: no clock, no network. The probe diagnosis builds on it.
+
+#include <string>
+#include <vector>
+
+#include "truststore/anchor_set.h"
+#include "truststore/certificate.h"
+#include "truststore/time_util.h"
+
+namespace trustctl::truststore {
+
+struct VerifyOptions {
+  UnixTime now = 0;  // required: the instant to judge validity at
+  std::string host;  // DNS name or IP literal to match; "" skips the name check
+};
+
+struct VerifyOutcome {
+  bool ok = false;
+  int error = 0;  // X509_V_ERR_*, 0 when ok
+  std::string error_text;  // OpenSSL's text for `error`
+  int error_depth = -1;  // index in `path` of the certificate the error is about
+  // The path OpenSSL built, leaf first, ending at the anchor when ok; on failure the part it
+  // got to.
+  std::vector<CertificatePtr> path;
+};
+
+VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
+                          const VerifyOptions& options);
+
+// Same, with a store made earlier by AnchorSet::newX509Store() (reused across calls).
+VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STORE* store,
+                          const VerifyOptions& options);
+
+// True when `host` is an IPv4 or IPv6 literal.
+bool isIpLiteral(const std::string& host);
+
+}  // namespace trustctl::truststore

@@ -1,0 +1,191 @@
+// The connector half of library.h: create, delete, edit, trust, identity, targets.
+#include <algorithm>
+
+#include "truststore/library.h"
+
+namespace trustctl::truststore {
+
+namespace {
+
+Result<Connector*> findConnector(Transaction& tx, const std::string& name) {
+  auto it = tx.state().connectors.find(name);
+  if (it == tx.state().connectors.end()) {
+    return fail(ErrorCode::ConnectorNotFound,
+                "no connector is named '" + name + "'; see 'trustctl connector list'");
+  }
+  return &it->second;
+}
+
+Result<const Entry*> findEntry(const Transaction& tx, const std::string& name) {
+  const Entry* e = tx.state().findEntry(name);
+  if (e == nullptr) {
+    return fail(ErrorCode::EntryNotFound,
+                "no library entry is named '" + name + "'; import it first ('trustctl import')");
+  }
+  return e;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+Result<void> createConnector(Transaction& tx, const std::string& name,
+                             const std::string& environment, const std::string& note) {
+  if (!isValidName(name)) {
+    return tl::unexpected(invalidNameError("connector", name));
+  }
+  if (tx.state().findConnector(name) != nullptr) {
+    return fail(ErrorCode::DuplicateName, "a connector named '" + name + "' exists already");
+  }
+  Connector c;
+  c.name = name;
+  c.environment = environment;
+  c.note = note;
+  c.created_at = c.updated_at = tx.now();
+  tx.state().connectors.emplace(name, std::move(c));
+  tx.touchConnector(name);
+  tx.audit("connector.create", name, "", "environment=" + environment);
+  return {};
+}
+
+Result<void> deleteConnector(Transaction& tx, const std::string& name) {
+  if (auto c = findConnector(tx, name); !c) {
+    return tl::unexpected(c.error());
+  }
+  tx.state().connectors.erase(name);
+  tx.audit("connector.delete", name, "", "deleted");
+  return {};
+}
+
+Result<void> editConnector(Transaction& tx, const std::string& name,
+                           const std::optional<std::string>& note,
+                           const std::optional<std::string>& environment) {
+  auto c = findConnector(tx, name);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  if (note) {
+    (*c)->note = *note;
+  }
+  if (environment) {
+    (*c)->environment = *environment;
+  }
+  (*c)->updated_at = tx.now();
+  tx.touchConnector(name);
+  tx.audit("connector.edit", name, "", "note=" + (*c)->note + " environment=" + (*c)->environment);
+  return {};
+}
+
+Result<void> attachTrust(Transaction& tx, const std::string& connector,
+                         const std::vector<std::string>& entries) {
+  auto c = findConnector(tx, connector);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  for (const auto& name : entries) {
+    auto e = findEntry(tx, name);
+    if (!e) {
+      return tl::unexpected(e.error());
+    }
+    if ((*e)->type == EntryType::Identity) {
+      return fail(ErrorCode::InvalidArgument,
+                  "entry '" + name + "' is a client identity (it has a private key); set it with "
+                  "'trustctl connector identity " + connector + " " + name + "' instead");
+    }
+  }
+  for (const auto& name : entries) {
+    if (!contains((*c)->trust, name)) {
+      (*c)->trust.push_back(name);
+      tx.audit("connector.trust", connector, tx.state().findEntry(name)->certificates.front(),
+               "trusts " + name);
+    }
+  }
+  (*c)->updated_at = tx.now();
+  tx.touchConnector(connector);
+  return {};
+}
+
+Result<void> detachTrust(Transaction& tx, const std::string& connector,
+                         const std::vector<std::string>& entries) {
+  auto c = findConnector(tx, connector);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  for (const auto& name : entries) {
+    if (!contains((*c)->trust, name)) {
+      return fail(ErrorCode::EntryNotFound,
+                  "connector '" + connector + "' does not trust '" + name + "'");
+    }
+  }
+  for (const auto& name : entries) {
+    (*c)->trust.erase(std::remove((*c)->trust.begin(), (*c)->trust.end(), name),
+                      (*c)->trust.end());
+    const Entry* e = tx.state().findEntry(name);
+    tx.audit("connector.untrust", connector, e != nullptr ? e->certificates.front() : "",
+             "no longer trusts " + name);
+  }
+  (*c)->updated_at = tx.now();
+  tx.touchConnector(connector);
+  return {};
+}
+
+Result<void> setIdentity(Transaction& tx, const std::string& connector, const std::string& entry) {
+  auto c = findConnector(tx, connector);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  std::string fingerprint;
+  if (!entry.empty()) {
+    auto e = findEntry(tx, entry);
+    if (!e) {
+      return tl::unexpected(e.error());
+    }
+    if ((*e)->type != EntryType::Identity) {
+      return fail(ErrorCode::NotAnIdentity,
+                  "entry '" + entry + "' has no private key, so it cannot be a client identity; "
+                  "import a PKCS#12 or a certificate with its key");
+    }
+    fingerprint = (*e)->certificates.front();
+  }
+  if ((*c)->identity == entry) {
+    return {};
+  }
+  (*c)->identity = entry;
+  (*c)->updated_at = tx.now();
+  tx.touchConnector(connector);
+  tx.audit("connector.identity", connector, fingerprint,
+           entry.empty() ? "identity cleared" : "identity " + entry);
+  return {};
+}
+
+Result<void> setTargets(Transaction& tx, const std::string& connector,
+                        const std::vector<std::string>& add, const std::vector<std::string>& remove) {
+  auto c = findConnector(tx, connector);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  auto& targets = (*c)->targets;
+  for (const auto& t : remove) {
+    if (!contains(targets, t)) {
+      return fail(ErrorCode::InvalidArgument,
+                  "connector '" + connector + "' has no target '" + t + "'");
+    }
+  }
+  for (const auto& t : remove) {
+    targets.erase(std::remove(targets.begin(), targets.end(), t), targets.end());
+    tx.audit("connector.target", connector, "", "removed target " + t);
+  }
+  for (const auto& t : add) {
+    if (!contains(targets, t)) {
+      targets.push_back(t);
+      tx.audit("connector.target", connector, "", "added target " + t);
+    }
+  }
+  (*c)->updated_at = tx.now();
+  tx.touchConnector(connector);
+  return {};
+}
+
+}  // namespace trustctl::truststore

@@ -1,0 +1,103 @@
+#pragma once
+// The on-disk store: immutable generations switched in by an atomic symlink rename.
+//   <store>/objects/<sha256>.der   every certificate ever imported (content-addressed)
+//   <store>/keys/<spki-sha256>.pem identity keys, 0600 in a 0700 folder
+//   <store>/generations/<N>/       state.json + connectors/<name>/ runtime files
+//   <store>/current -> generations/<N>
+//   <store>/audit.log, <store>/.lock
+// Readers read `current` and never lock; writers serialize on the lock, build generation N+1
+// aside and rename the symlink, so a crash at any instant leaves the old or the new state.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "truststore/audit_log.h"
+#include "truststore/certificate.h"
+#include "truststore/error.h"
+#include "truststore/private_key.h"
+#include "truststore/store_state.h"
+
+namespace trustctl::truststore {
+
+struct StoreSnapshot {
+  StoreState state;
+  std::string generation_dir;  // "" for a store never written
+};
+
+class Transaction;
+
+struct UpdateOptions {
+  std::chrono::milliseconds lock_timeout{10000};
+  UnixTime now = 0;  // the instant recorded in entries and the audit log
+};
+
+class Store {
+ public:
+  explicit Store(std::string dir);
+  const std::string& dir() const { return dir_; }
+
+  // The current generation; an empty state when nothing was ever written.
+  Result<StoreSnapshot> load() const;
+  // The generation number `current` points at (0 when none): one readlink, for change checks.
+  std::uint64_t currentGeneration() const;
+  Result<CertificatePtr> loadCertificate(const std::string& sha256) const;
+  Result<PrivateKeyPtr> loadKey(const std::string& key_id) const;
+  // <store>/current/connectors/<name>: the stable path runtimes are configured with.
+  std::string connectorPath(const std::string& connector) const;
+
+  // Takes the lock, loads the newest state, runs `change` on it and, when it succeeds,
+  // publishes the result as a new generation. Returns the new generation number (the old one
+  // when `change` made no change). Nothing is written when `change` fails.
+  Result<std::uint64_t> update(const UpdateOptions& options,
+                               const std::function<Result<void>(Transaction&)>& change);
+
+  // Checks every generation-independent invariant: state parses, objects exist and hash to
+  // their names, runtime files exist for every connector. Returns one line per problem.
+  Result<std::vector<std::string>> check() const;
+
+ private:
+  Result<void> publish(Transaction& tx, const StoreSnapshot& before);
+  void collectGarbage(std::uint64_t current, const std::vector<std::string>& dropped_certs,
+                      const std::set<std::string>& dropped_keys) const;
+  std::string dir_;
+};
+
+// What a change sees: the state to edit plus the objects it adds. Only Store::update makes one.
+class Transaction {
+ public:
+  StoreState& state() { return state_; }
+  const StoreState& state() const { return state_; }
+  UnixTime now() const { return now_; }
+
+  // Registers a certificate (object and metadata) the new state references.
+  void putCertificate(const CertificatePtr& cert);
+  void putKey(const PrivateKeyPtr& key);
+  // A certificate by fingerprint: one added in this transaction, else from disk.
+  Result<CertificatePtr> certificate(const std::string& sha256) const;
+  Result<PrivateKeyPtr> key(const std::string& key_id) const;
+  // The content of this entry changed: every connector using it gets new runtime files.
+  void touchEntry(const std::string& name) { touched_entries_.insert(name); }
+  void touchConnector(const std::string& name) { touched_connectors_.insert(name); }
+  void audit(std::string action, std::string subject, std::string fingerprint,
+             std::string detail);
+  bool changed() const { return !audit_.empty(); }
+
+ private:
+  friend class Store;
+  Transaction(const Store& store, StoreState state, UnixTime now)
+      : store_(store), state_(std::move(state)), now_(now) {}
+  const Store& store_;
+  StoreState state_;
+  UnixTime now_;
+  std::map<std::string, CertificatePtr> new_certs_;
+  std::map<std::string, PrivateKeyPtr> new_keys_;
+  std::set<std::string> touched_entries_;
+  std::set<std::string> touched_connectors_;
+  std::vector<AuditRecord> audit_;
+};
+
+}  // namespace trustctl::truststore
