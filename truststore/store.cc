@@ -99,6 +99,11 @@ Result<PrivateKeyPtr> Store::loadKey(const std::string& key_id) const {
   return key;
 }
 
+std::string Store::currentGenerationDir() const {
+  std::uint64_t gen = currentGeneration();
+  return gen == 0 ? "" : dir_ + "/generations/" + generationName(gen);
+}
+
 std::string Store::connectorPath(const std::string& connector) const {
   return dir_ + "/current/connectors/" + connector;
 }

@@ -46,6 +46,9 @@ class Store {
   std::uint64_t currentGeneration() const;
   Result<CertificatePtr> loadCertificate(const std::string& sha256) const;
   Result<PrivateKeyPtr> loadKey(const std::string& key_id) const;
+  // <store>/generations/<N> for the current generation ("" when none); reading files below it
+  // gives one consistent generation even while writers switch `current`.
+  std::string currentGenerationDir() const;
   // <store>/current/connectors/<name>: the stable path runtimes are configured with.
   std::string connectorPath(const std::string& connector) const;
 
