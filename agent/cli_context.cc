@@ -146,9 +146,9 @@ Result<std::string> CliContext::requireSecret(const PasswordOptions& from, const
       return *first;
     }
   }
-  return tl::unexpected(Error{ErrorCode::PasswordRequired,
-                              "a password is needed for " + what +
-                                  "; give it with --password-file or --password-env"});
+  return tl::unexpected(Error{
+      ErrorCode::PasswordRequired,
+      "a password is needed for " + what + "; give it with --password-file or --password-env"});
 }
 
 bool CliContext::colour() const {

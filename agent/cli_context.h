@@ -28,7 +28,7 @@ struct GlobalOptions {
 
 struct PasswordOptions {
   std::string file;  // --password-file
-  std::string env;  // --password-env
+  std::string env;   // --password-env
 };
 
 class CliContext {

@@ -63,8 +63,8 @@ nlohmann::json connectorJson(const CliContext& ctx, const truststore::Store& sto
           {"targets", c.targets},
           {"status", truststore::certificateHealthName(worst.health)},
           {"status_reason", worst.reason},
-          {"earliest_expiry", earliest == 0 ? nlohmann::json(nullptr)
-                                            : nlohmann::json(formatRfc3339(earliest))},
+          {"earliest_expiry",
+           earliest == 0 ? nlohmann::json(nullptr) : nlohmann::json(formatRfc3339(earliest))},
           {"files",
            {{"dir", dir},
             {"ca_bundle", dir + "/" + truststore::kBundleFile},
@@ -91,8 +91,7 @@ void change(CliContext& ctx, const std::string& text,
   }
   if (ctx.options.json) {
     auto snapshot = store.load();
-    const truststore::Connector* c =
-        snapshot ? snapshot->state.findConnector(connector) : nullptr;
+    const truststore::Connector* c = snapshot ? snapshot->state.findConnector(connector) : nullptr;
     ctx.printJson(c != nullptr ? connectorJson(ctx, store, snapshot->state, *c)
                                : nlohmann::json{{"connector", connector}, {"deleted", true}});
     return;
@@ -120,8 +119,9 @@ void runList(CliContext& ctx) {
     table.addRow({name, c.environment.empty() ? "-" : c.environment,
                   trusts.empty() ? ctx.yellow("(nothing)") : trusts,
                   c.identity.empty() ? "-" : c.identity, std::to_string(c.targets.size()),
-                  j["earliest_expiry"].is_null() ? "-"
-                                                 : j["earliest_expiry"].get<std::string>().substr(0, 10),
+                  j["earliest_expiry"].is_null()
+                      ? "-"
+                      : j["earliest_expiry"].get<std::string>().substr(0, 10),
                   j["status"].get<std::string>()});
     all.push_back(std::move(j));
   }
@@ -144,7 +144,8 @@ void runShow(CliContext& ctx, const std::string& name) {
   }
   const truststore::Connector* c = snapshot->state.findConnector(name);
   if (c == nullptr) {
-    ctx.fail({ErrorCode::ConnectorNotFound, "no connector is named '" + name + "'; see 'trustctl connector list'"});
+    ctx.fail({ErrorCode::ConnectorNotFound,
+              "no connector is named '" + name + "'; see 'trustctl connector list'"});
     return;
   }
   nlohmann::json j = connectorJson(ctx, store, snapshot->state, *c);
@@ -155,10 +156,13 @@ void runShow(CliContext& ctx, const std::string& name) {
   }
   std::cout << ctx.bold(name) << "  environment " << (c->environment.empty() ? "-" : c->environment)
             << "\n  status    " << j["status"].get<std::string>()
-            << (j["status_reason"].get<std::string>().empty() ? "" : " (" + j["status_reason"].get<std::string>() + ")")
+            << (j["status_reason"].get<std::string>().empty()
+                    ? ""
+                    : " (" + j["status_reason"].get<std::string>() + ")")
             << "\n";
   if (c->trust.empty()) {
-    std::cout << ctx.yellow("  trusts    nothing: every TLS connection will fail verification") << "\n";
+    std::cout << ctx.yellow("  trusts    nothing: every TLS connection will fail verification")
+              << "\n";
   }
   Table table({"  TRUSTS", "KIND", "SUBJECT CN", "EXPIRES ON", "STATUS"});
   for (const auto& e : j["trust"]) {
@@ -209,12 +213,13 @@ void runPath(CliContext& ctx, const std::string& name, const std::string& file) 
 void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* group = app.add_subcommand("connector", "Connectors and their explicit trust");
   group->require_subcommand(1);
-  group->footer("Nothing is trusted by default; the system CA bundle is never used.\n\nExamples:\n"
-                "  trustctl connector create erp-api --env prod\n"
-                "  trustctl connector trust erp-api corp-root\n"
-                "  trustctl connector identity erp-api erp-client\n"
-                "  trustctl connector show erp-api\n"
-                "  curl --cacert \"$(trustctl connector path erp-api)\" https://erp.example.com/");
+  group->footer(
+      "Nothing is trusted by default; the system CA bundle is never used.\n\nExamples:\n"
+      "  trustctl connector create erp-api --env prod\n"
+      "  trustctl connector trust erp-api corp-root\n"
+      "  trustctl connector identity erp-api erp-client\n"
+      "  trustctl connector show erp-api\n"
+      "  curl --cacert \"$(trustctl connector path erp-api)\" https://erp.example.com/");
   auto a = std::make_shared<ConnectorArgs>();
 
   CLI::App* create = group->add_subcommand("create", "Create a connector that trusts nothing yet");
@@ -223,11 +228,12 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   create->add_option("--note", a->note, "Free text");
   create->footer("Example:\n  trustctl connector create ad-sync --env prod");
   create->callback([&ctx, a] {
-    change(ctx, "Created connector " + a->name + " (trusts nothing yet)",
-           [&](truststore::Transaction& tx) {
-             return truststore::createConnector(tx, a->name, a->environment, a->note);
-           },
-           a->name);
+    change(
+        ctx, "Created connector " + a->name + " (trusts nothing yet)",
+        [&](truststore::Transaction& tx) {
+          return truststore::createConnector(tx, a->name, a->environment, a->note);
+        },
+        a->name);
   });
 
   CLI::App* list = group->add_subcommand("list", "Table of connectors");
@@ -243,9 +249,10 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   del->add_option("name", a->name, "Connector name")->required();
   del->footer("Example:\n  trustctl connector delete old-api");
   del->callback([&ctx, a] {
-    change(ctx, "Deleted connector " + a->name,
-           [&](truststore::Transaction& tx) { return truststore::deleteConnector(tx, a->name); },
-           a->name);
+    change(
+        ctx, "Deleted connector " + a->name,
+        [&](truststore::Transaction& tx) { return truststore::deleteConnector(tx, a->name); },
+        a->name);
   });
 
   CLI::App* edit = group->add_subcommand("edit", "Change a connector's note or environment tag");
@@ -256,23 +263,29 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   edit->add_option("--env", *env, "New environment tag");
   edit->footer("Example:\n  trustctl connector edit ad-sync --env test");
   edit->callback([&ctx, a, note, env] {
-    change(ctx, "Updated connector " + a->name,
-           [&](truststore::Transaction& tx) {
-             return truststore::editConnector(tx, a->name, *note, *env);
-           },
-           a->name);
+    change(
+        ctx, "Updated connector " + a->name,
+        [&](truststore::Transaction& tx) {
+          return truststore::editConnector(tx, a->name, *note, *env);
+        },
+        a->name);
   });
 
-  CLI::App* trust = group->add_subcommand("trust", "Trust library entries (root, intermediate or server)");
+  CLI::App* trust =
+      group->add_subcommand("trust", "Trust library entries (root, intermediate or server)");
   trust->add_option("name", a->name, "Connector name")->required();
   trust->add_option("entries", a->entries, "Entry names")->required();
-  trust->footer("A root CA is the right choice; an intermediate works; a server certificate is a\n"
-                "fallback that breaks at every renewal.\n\nExample:\n"
-                "  trustctl connector trust ad-sync corp-root");
+  trust->footer(
+      "A root CA is the right choice; an intermediate works; a server certificate is a\n"
+      "fallback that breaks at every renewal.\n\nExample:\n"
+      "  trustctl connector trust ad-sync corp-root");
   trust->callback([&ctx, a] {
-    change(ctx, a->name + " now trusts the given entries",
-           [&](truststore::Transaction& tx) { return truststore::attachTrust(tx, a->name, a->entries); },
-           a->name);
+    change(
+        ctx, a->name + " now trusts the given entries",
+        [&](truststore::Transaction& tx) {
+          return truststore::attachTrust(tx, a->name, a->entries);
+        },
+        a->name);
   });
 
   CLI::App* untrust = group->add_subcommand("untrust", "Stop trusting library entries");
@@ -280,50 +293,58 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   untrust->add_option("entries", a->entries, "Entry names")->required();
   untrust->footer("Example:\n  trustctl connector untrust ad-sync old-root");
   untrust->callback([&ctx, a] {
-    change(ctx, a->name + " no longer trusts the given entries",
-           [&](truststore::Transaction& tx) { return truststore::detachTrust(tx, a->name, a->entries); },
-           a->name);
+    change(
+        ctx, a->name + " no longer trusts the given entries",
+        [&](truststore::Transaction& tx) {
+          return truststore::detachTrust(tx, a->name, a->entries);
+        },
+        a->name);
   });
 
   CLI::App* identity = group->add_subcommand("identity", "Set or clear the client identity (mTLS)");
   identity->add_option("name", a->name, "Connector name")->required();
   identity->add_option("entry", a->file, "Identity entry");
   identity->add_flag("--clear", a->clear, "Remove the identity");
-  identity->footer("Examples:\n  trustctl connector identity erp-api erp-client\n"
-                   "  trustctl connector identity erp-api --clear");
+  identity->footer(
+      "Examples:\n  trustctl connector identity erp-api erp-client\n"
+      "  trustctl connector identity erp-api --clear");
   identity->callback([&ctx, a] {
     if (a->file.empty() && !a->clear) {
       ctx.fail({ErrorCode::Usage, "connector identity needs an entry name or --clear"});
       return;
     }
-    change(ctx, a->clear ? a->name + " has no identity now" : a->name + " uses identity " + a->file,
-           [&](truststore::Transaction& tx) {
-             return truststore::setIdentity(tx, a->name, a->clear ? "" : a->file);
-           },
-           a->name);
+    change(
+        ctx, a->clear ? a->name + " has no identity now" : a->name + " uses identity " + a->file,
+        [&](truststore::Transaction& tx) {
+          return truststore::setIdentity(tx, a->name, a->clear ? "" : a->file);
+        },
+        a->name);
   });
 
   CLI::App* target = group->add_subcommand("target", "Add or remove the URLs a connector talks to");
   target->add_option("name", a->name, "Connector name")->required();
   target->add_option("--add", a->add, "URL to add (https://, ldaps://, ldap://)");
   target->add_option("--remove", a->remove, "URL to remove");
-  target->footer("Example:\n  trustctl connector target ad-sync --add ldaps://dc1.corp.example:636");
+  target->footer(
+      "Example:\n  trustctl connector target ad-sync --add ldaps://dc1.corp.example:636");
   target->callback([&ctx, a] {
-    change(ctx, "Targets of " + a->name + " updated",
-           [&](truststore::Transaction& tx) {
-             return truststore::setTargets(tx, a->name, a->add, a->remove);
-           },
-           a->name);
+    change(
+        ctx, "Targets of " + a->name + " updated",
+        [&](truststore::Transaction& tx) {
+          return truststore::setTargets(tx, a->name, a->add, a->remove);
+        },
+        a->name);
   });
 
   auto which = std::make_shared<std::string>("bundle");
   CLI::App* path = group->add_subcommand("path", "Print the path of a connector runtime file");
   path->add_option("name", a->name, "Connector name")->required();
   path->add_option("--file", *which, "Which file")
-      ->check(CLI::IsMember({"dir", "bundle", "capath", "java", "identity-cert", "identity-key",
-                             "manifest"}));
-  path->footer("Examples:\n  curl --cacert \"$(trustctl connector path api)\" https://api.example/\n"
-               "  LDAPTLS_CACERT=$(trustctl connector path ad) ldapsearch -H ldaps://dc1 ...");
+      ->check(CLI::IsMember(
+          {"dir", "bundle", "capath", "java", "identity-cert", "identity-key", "manifest"}));
+  path->footer(
+      "Examples:\n  curl --cacert \"$(trustctl connector path api)\" https://api.example/\n"
+      "  LDAPTLS_CACERT=$(trustctl connector path ad) ldapsearch -H ldaps://dc1 ...");
   path->callback([&ctx, a, which] { runPath(ctx, a->name, *which); });
 }
 

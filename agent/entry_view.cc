@@ -33,9 +33,9 @@ std::string entryKindLabel(const StoreState& state, const Entry& entry) {
     return "chain";
   }
   const CertificateInfo* info = principalCertificate(state, entry);
-  return info == nullptr ? "?"
-                         : std::string(truststore::certificateKindName(
-                               truststore::classifyCertificate(*info)));
+  return info == nullptr
+             ? "?"
+             : std::string(truststore::certificateKindName(truststore::classifyCertificate(*info)));
 }
 
 bool isProblem(CertificateHealth health) {
@@ -68,8 +68,8 @@ nlohmann::json certificateJson(const CertificateInfo& info, UnixTime now, std::i
   auto status = truststore::assessCertificate(info, now, window, used_as_ca);
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : status.findings) {
-    findings.push_back({{"status", truststore::certificateHealthName(f.health)},
-                        {"reason", f.reason}});
+    findings.push_back(
+        {{"status", truststore::certificateHealthName(f.health)}, {"reason", f.reason}});
   }
   return {{"sha256", info.sha256},
           {"kind", truststore::certificateKindName(truststore::classifyCertificate(info))},

@@ -86,8 +86,9 @@ void printImported(CliContext& ctx, const truststore::StoreState& state,
     std::cout << ctx.yellow("  warning: " + status.reason) << "\n";
   }
   if (entryKindLabel(state, entry) == "server") {
-    std::cout << ctx.yellow("  note: this is a server certificate; trusting it pins it, and the "
-                            "connection breaks at every renewal. Prefer its root CA.")
+    std::cout << ctx.yellow(
+                     "  note: this is a server certificate; trusting it pins it, and the "
+                     "connection breaks at every renewal. Prefer its root CA.")
               << "\n";
   }
 }
@@ -95,8 +96,9 @@ void printImported(CliContext& ctx, const truststore::StoreState& state,
 // Imports every file in one transaction: all land, or none does.
 void runImport(CliContext& ctx, ImportArgs args) {
   if (!args.name.empty() && args.files.size() != 1) {
-    ctx.fail({ErrorCode::Usage, "--name goes with exactly one file; with several, names come "
-                                "from the file names"});
+    ctx.fail({ErrorCode::Usage,
+              "--name goes with exactly one file; with several, names come "
+              "from the file names"});
     return;
   }
   if (!args.key_file.empty() && args.files.size() != 1) {
@@ -120,8 +122,8 @@ void runImport(CliContext& ctx, ImportArgs args) {
       ctx.fail(material.error());
       return;
     }
-    requests.push_back({name, std::move(*material), file, args.note, args.environment,
-                        args.identity});
+    requests.push_back(
+        {name, std::move(*material), file, args.note, args.environment, args.identity});
   }
   truststore::Store store = ctx.store();
   auto generation = store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) {
@@ -162,7 +164,8 @@ void runImport(CliContext& ctx, ImportArgs args) {
 
 void addImportCommand(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<ImportArgs>();
-  CLI::App* cmd = app.add_subcommand("import", "Add a certificate, chain or identity to the library");
+  CLI::App* cmd =
+      app.add_subcommand("import", "Add a certificate, chain or identity to the library");
   cmd->footer(
       "The format is detected from content: PEM, DER, PKCS#7 (.p7b), PKCS#12 (.pfx/.p12).\n"
       "Passwords never go on the command line.\n\nExamples:\n"
@@ -172,7 +175,8 @@ void addImportCommand(CLI::App& app, CliContext& ctx) {
       "  trustctl import client.crt --key client.key --name erp-client\n"
       "  cat chain.pem | trustctl import - --name api-chain\n"
       "  trustctl import certs/*.pem   # one entry per file, all or nothing");
-  cmd->add_option("files", args->files, "Certificate files (one entry each), or - for standard input")
+  cmd->add_option("files", args->files,
+                  "Certificate files (one entry each), or - for standard input")
       ->required();
   cmd->add_option("-n,--name", args->name, "Entry name (default: the file name without extension)");
   cmd->add_option("--key", args->key_file, "PEM or DER private key for the certificate (identity)");
@@ -180,7 +184,8 @@ void addImportCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--note", args->note, "Free text shown in show/list --json");
   cmd->add_option("--env", args->environment, "Environment tag, e.g. test or prod");
   cmd->add_option("--password-file", args->password.file, "File whose first line is the password");
-  cmd->add_option("--password-env", args->password.env, "Environment variable holding the password");
+  cmd->add_option("--password-env", args->password.env,
+                  "Environment variable holding the password");
   cmd->callback([&ctx, args] { runImport(ctx, *args); });
 }
 

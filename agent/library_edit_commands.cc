@@ -68,8 +68,8 @@ void runEdit(CliContext& ctx, const EditArgs& args) {
         return;
       }
     }
-    replacement = truststore::ImportRequest{args.name, std::move(*material), args.file, "", "",
-                                            false};
+    replacement =
+        truststore::ImportRequest{args.name, std::move(*material), args.file, "", "", false};
   }
   if (!replacement && !args.note && !args.environment) {
     ctx.fail({ErrorCode::Usage, "edit needs --note, --env or --file"});
@@ -176,8 +176,9 @@ void addLibraryEditCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--key", edit->key_file, "Private key for the replacement certificate");
   cmd->add_option("--password-file", edit->password.file, "File holding the password");
   cmd->add_option("--password-env", edit->password.env, "Variable holding the password");
-  cmd->footer("Examples:\n  trustctl edit corp-root --env prod --note 'renewed 2026'\n"
-              "  trustctl edit api-server --file renewed.pem");
+  cmd->footer(
+      "Examples:\n  trustctl edit corp-root --env prod --note 'renewed 2026'\n"
+      "  trustctl edit api-server --file renewed.pem");
   cmd->callback([&ctx, edit] { runEdit(ctx, *edit); });
 
   auto names = std::make_shared<std::pair<std::string, std::string>>();
@@ -200,12 +201,14 @@ void addLibraryEditCommands(CLI::App& app, CliContext& ctx) {
     PasswordOptions password;
   };
   auto ex = std::make_shared<ExportArgs>();
-  CLI::App* exp = app.add_subcommand("export-identity", "Write an identity as PKCS#12 with a new password");
+  CLI::App* exp =
+      app.add_subcommand("export-identity", "Write an identity as PKCS#12 with a new password");
   exp->add_option("name", ex->name, "Identity entry")->required();
   exp->add_option("-o,--out", ex->out, "Output .p12 file (written 0600)")->required();
   exp->add_option("--password-file", ex->password.file, "File holding the new password");
   exp->add_option("--password-env", ex->password.env, "Variable holding the new password");
-  exp->footer("Example:\n  trustctl export-identity erp-client -o erp-client.p12 --password-file pw");
+  exp->footer(
+      "Example:\n  trustctl export-identity erp-client -o erp-client.p12 --password-file pw");
   exp->callback([&ctx, ex] { runExportIdentity(ctx, ex->name, ex->out, ex->password); });
 }
 

@@ -85,7 +85,8 @@ void printCertificate(const CliContext& ctx, const truststore::CertificateInfo& 
             << "    valid       " << formatRfc3339(info.not_before) << " .. "
             << formatRfc3339(info.not_after) << "\n"
             << "    status      "
-            << paintStatus(ctx, status.health, std::string(truststore::certificateHealthName(status.health)))
+            << paintStatus(ctx, status.health,
+                           std::string(truststore::certificateHealthName(status.health)))
             << (status.findings.empty() ? "" : " (" + status.summary() + ")") << "\n"
             << "    key         " << info.key_algorithm << " " << info.key_bits << " bits, "
             << info.signature_algorithm << "\n"
@@ -100,9 +101,11 @@ void printCertificate(const CliContext& ctx, const truststore::CertificateInfo& 
   if (!info.ca_issuers.empty()) {
     std::cout << "    ca issuers  " << joined(info.ca_issuers) << "\n";
   }
-  if (kind == truststore::CertificateKind::Server && entry.type != truststore::EntryType::Identity) {
-    std::cout << ctx.yellow("    note        a server certificate: trusting it pins it; it must "
-                            "be replaced at every renewal. Prefer the root CA.")
+  if (kind == truststore::CertificateKind::Server &&
+      entry.type != truststore::EntryType::Identity) {
+    std::cout << ctx.yellow(
+                     "    note        a server certificate: trusting it pins it; it must "
+                     "be replaced at every renewal. Prefer the root CA.")
               << "\n";
   }
 }
@@ -117,7 +120,8 @@ void runShow(CliContext& ctx, const std::string& name, bool pem) {
   const auto& state = snapshot->state;
   const truststore::Entry* entry = state.findEntry(name);
   if (entry == nullptr) {
-    ctx.fail({ErrorCode::EntryNotFound, "no library entry is named '" + name + "'; see 'trustctl list'"});
+    ctx.fail({ErrorCode::EntryNotFound,
+              "no library entry is named '" + name + "'; see 'trustctl list'"});
     return;
   }
   UnixTime now = wallClockNow();
@@ -165,7 +169,8 @@ void runWhereUsed(CliContext& ctx, const std::string& name) {
     return;
   }
   if (snapshot->state.findEntry(name) == nullptr) {
-    ctx.fail({ErrorCode::EntryNotFound, "no library entry is named '" + name + "'; see 'trustctl list'"});
+    ctx.fail({ErrorCode::EntryNotFound,
+              "no library entry is named '" + name + "'; see 'trustctl list'"});
     return;
   }
   nlohmann::json uses = nlohmann::json::array();
@@ -197,9 +202,10 @@ void addLibraryViewCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* list = app.add_subcommand("list", "Table of the library with each entry's status");
   list->add_option("--kind", *kind, "Only entries of this kind")
       ->check(CLI::IsMember({"root", "intermediate", "server", "identity", "chain"}));
-  list->footer("Exit code 1 when an entry is expired, not yet valid, weak or misused.\n\n"
-               "Examples:\n  trustctl list\n  trustctl list --kind root --json\n"
-               "  trustctl list --expiring-days 60");
+  list->footer(
+      "Exit code 1 when an entry is expired, not yet valid, weak or misused.\n\n"
+      "Examples:\n  trustctl list\n  trustctl list --kind root --json\n"
+      "  trustctl list --expiring-days 60");
   list->callback([&ctx, kind] { runList(ctx, *kind); });
 
   auto show_name = std::make_shared<std::string>();

@@ -12,7 +12,8 @@
 int main(int argc, char** argv) {
   using namespace trustctl::agent;
   CliContext ctx;
-  CLI::App app{"trustctl: certificate library and explicit trust stores for integration connectors"};
+  CLI::App app{
+      "trustctl: certificate library and explicit trust stores for integration connectors"};
   app.set_version_flag("--version", std::string("trustctl ") + TRUSTCTL_VERSION);
   app.require_subcommand(1);
   app.fallthrough();

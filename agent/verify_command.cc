@@ -51,7 +51,8 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
   if (!args.at.empty()) {
     auto at = parseInstant(args.at);
     if (!at) {
-      ctx.fail({ErrorCode::Usage, "--at " + args.at + ": use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS"});
+      ctx.fail({ErrorCode::Usage,
+                "--at " + args.at + ": use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS"});
       return;
     }
     now = *at;
@@ -91,19 +92,20 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
     for (const auto& c : outcome.path) {
       path.push_back(certJson(c));
     }
-    ctx.printJson({{"verdict", outcome.ok ? "ok" : "fail"},
-                   {"connector", args.connector},
-                   {"host", args.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.host)},
-                   {"at", formatRfc3339(now)},
-                   {"error", outcome.ok ? nlohmann::json(nullptr) : nlohmann::json(outcome.error_text)},
-                   {"openssl_error", outcome.error},
-                   {"error_depth", outcome.error_depth},
-                   {"path", path}});
+    ctx.printJson(
+        {{"verdict", outcome.ok ? "ok" : "fail"},
+         {"connector", args.connector},
+         {"host", args.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.host)},
+         {"at", formatRfc3339(now)},
+         {"error", outcome.ok ? nlohmann::json(nullptr) : nlohmann::json(outcome.error_text)},
+         {"openssl_error", outcome.error},
+         {"error_depth", outcome.error_depth},
+         {"path", path}});
     return;
   }
   std::cout << (outcome.ok ? ctx.green("OK") : ctx.red("FAILED")) << "  " << args.file
-            << " against connector " << args.connector << " ("
-            << (*anchors)->size() << " anchors) at " << formatRfc3339(now)
+            << " against connector " << args.connector << " (" << (*anchors)->size()
+            << " anchors) at " << formatRfc3339(now)
             << (args.host.empty() ? "" : " for " + args.host) << "\n";
   for (size_t i = 0; i < outcome.path.size(); ++i) {
     const auto& info = outcome.path[i]->info();
@@ -111,12 +113,12 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
     std::cout << "  " << std::string(i * 2, ' ') << (i == 0 ? "" : "└ ") << info.subject << "  ["
               << truststore::certificateKindName(truststore::classifyCertificate(info))
               << (anchor ? ", trusted anchor" : "") << "]"
-              << (static_cast<int>(i) == outcome.error_depth ? ctx.red("  <- " + outcome.error_text) : "")
+              << (static_cast<int>(i) == outcome.error_depth ? ctx.red("  <- " + outcome.error_text)
+                                                             : "")
               << "\n";
   }
   if (!outcome.ok) {
-    std::cout << "  reason: " << outcome.error_text << " (OpenSSL error " << outcome.error
-              << ")\n";
+    std::cout << "  reason: " << outcome.error_text << " (OpenSSL error " << outcome.error << ")\n";
   }
 }
 
@@ -125,15 +127,17 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
 void addVerifyCommand(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand("verify", "Verify a chain file against a connector's trust");
-  cmd->add_option("file", args->file, "Leaf certificate, or leaf + intermediates (any format)")->required();
+  cmd->add_option("file", args->file, "Leaf certificate, or leaf + intermediates (any format)")
+      ->required();
   cmd->add_option("-c,--connector", args->connector, "Connector whose trust to use")->required();
   cmd->add_option("--untrusted", args->untrusted, "More untrusted intermediates (repeatable)");
   cmd->add_option("--host", args->host, "Host name or IP the certificate must match");
   cmd->add_option("--at", args->at, "Judge validity at this instant (YYYY-MM-DD, RFC 3339, @secs)");
-  cmd->footer("Partial chains are accepted, as connector runtimes do: trusting an intermediate\n"
-              "or the server certificate itself is enough.\n\nExamples:\n"
-              "  trustctl verify server-chain.pem --connector erp-api --host erp.example.com\n"
-              "  trustctl verify leaf.pem --untrusted inter.pem -c ad-sync --at 2027-01-01");
+  cmd->footer(
+      "Partial chains are accepted, as connector runtimes do: trusting an intermediate\n"
+      "or the server certificate itself is enough.\n\nExamples:\n"
+      "  trustctl verify server-chain.pem --connector erp-api --host erp.example.com\n"
+      "  trustctl verify leaf.pem --untrusted inter.pem -c ad-sync --at 2027-01-01");
   cmd->callback([&ctx, args] { runVerify(ctx, *args); });
 }
 

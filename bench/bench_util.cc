@@ -54,8 +54,7 @@ double childrenPeakRssMiB() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-void printRow(const std::string& what, double ours, const std::string& other_label,
-              double other) {
+void printRow(const std::string& what, double ours, const std::string& other_label, double other) {
   std::printf("%-46s %9.3f s   %-34s %9.3f s   ratio %6.2fx\n", what.c_str(), ours,
               other_label.c_str(), other, other > 0 ? ours / other : 0.0);
   std::fflush(stdout);

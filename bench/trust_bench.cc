@@ -33,7 +33,7 @@ void writeFile(const std::string& path, const std::string& data) {
 }
 
 std::string num(size_t n) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%05zu", n);
   return buf;
 }
@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> import_all{trustctl, "--store", store2, "import"};
   import_all.insert(import_all.end(), files.begin(), files.end());
   double import_big = medianSeconds(1, [&] { runQuiet(import_all); });
-  std::printf("%-46s %9.3f s\n", ("import " + std::to_string(big) + " certificates (one command)").c_str(),
+  std::printf("%-46s %9.3f s\n",
+              ("import " + std::to_string(big) + " certificates (one command)").c_str(),
               import_big);
   std::string pkcs7 = "openssl crl2pkcs7 -nocrl -certfile " + dir.file("big.pem") +
                       " | openssl pkcs7 -print_certs -noout >/dev/null";
@@ -127,19 +128,21 @@ int main(int argc, char** argv) {
   // 3. Connectors trusting `small` and `big` anchors, verified in a fresh process each time.
   runQuiet({trustctl, "--store", store2, "connector", "create", "c-small"});
   runQuiet({trustctl, "--store", store2, "connector", "create", "c-big"});
-  for (const auto& [name, count] : {std::pair<std::string, size_t>{"c-small", small}, {"c-big", big}}) {
+  for (const auto& [name, count] :
+       {std::pair<std::string, size_t>{"c-small", small}, {"c-big", big}}) {
     std::vector<std::string> attach{trustctl, "--store", store2, "connector", "trust", name};
     for (size_t i = roots.size() - count; i < roots.size(); ++i) {
       attach.push_back("root" + num(i));
     }
     double t = medianSeconds(1, [&] { runQuiet(attach); });
-    std::printf("%-46s %9.3f s\n", ("attach " + std::to_string(count) + " anchors + write runtime files").c_str(), t);
+    std::printf("%-46s %9.3f s\n",
+                ("attach " + std::to_string(count) + " anchors + write runtime files").c_str(), t);
   }
   for (const auto& [name, count, bundle] :
        {std::tuple<std::string, size_t, std::string>{"c-small", small, "small.pem"},
         {"c-big", big, "big.pem"}}) {
-    std::vector<std::string> verify{trustctl, "--store", store2, "verify", dir.file("chain.pem"),
-                                    "--connector", name};
+    std::vector<std::string> verify{
+        trustctl, "--store", store2, "verify", dir.file("chain.pem"), "--connector", name};
     if (runQuiet(verify) != 0) {
       std::fprintf(stderr, "trustctl verify failed for %s\n", name.c_str());
       return 1;
@@ -161,7 +164,8 @@ int main(int argc, char** argv) {
   // 4. In process: anchors ready to verify.
   std::printf("\nIn process, anchors loaded and one chain verified:\n");
   for (size_t count : {small, big}) {
-    std::vector<truststore::CertificatePtr> anchors(roots.end() - static_cast<long>(count), roots.end());
+    std::vector<truststore::CertificatePtr> anchors(roots.end() - static_cast<long>(count),
+                                                    roots.end());
     std::string blob, index;
     truststore::AnchorSet::encodeIndexed(anchors, &blob, &index);
     writeFile(dir.file("a.der"), blob);

@@ -18,9 +18,12 @@ namespace trustctl::truststore {
 Result<void> appendAudit(const std::string& store_dir, const std::vector<AuditRecord>& records) {
   std::string text;
   for (const auto& r : records) {
-    nlohmann::json j{{"time", formatRfc3339(r.time)}, {"user", r.user},
-                     {"action", r.action},            {"subject", r.subject},
-                     {"fingerprint", r.fingerprint},  {"detail", r.detail},
+    nlohmann::json j{{"time", formatRfc3339(r.time)},
+                     {"user", r.user},
+                     {"action", r.action},
+                     {"subject", r.subject},
+                     {"fingerprint", r.fingerprint},
+                     {"detail", r.detail},
                      {"generation", r.generation}};
     text += j.dump() + "\n";
   }

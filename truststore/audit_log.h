@@ -14,10 +14,10 @@ namespace trustctl::truststore {
 struct AuditRecord {
   UnixTime time = 0;
   std::string user;
-  std::string action;  // "import", "remove", "connector.trust", ...
-  std::string subject;  // entry or connector name
+  std::string action;       // "import", "remove", "connector.trust", ...
+  std::string subject;      // entry or connector name
   std::string fingerprint;  // sha256 hex of the main certificate, "" when none
-  std::string detail;  // one line
+  std::string detail;       // one line
   std::uint64_t generation = 0;
 };
 

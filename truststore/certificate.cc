@@ -134,8 +134,8 @@ void fillInfo(X509* x, const std::string& der, CertificateInfo& info) {
     info.key_bits = EVP_PKEY_get_bits(key);
   }
   info.signature_algorithm = OBJ_nid2ln(X509_get_signature_nid(x));
-  ossl::GeneralNamesPtr sans(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
+  ossl::GeneralNamesPtr sans(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr)));
   if (sans) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
       info.sans.push_back(generalNameText(sk_GENERAL_NAME_value(sans.get(), i)));
@@ -143,8 +143,8 @@ void fillInfo(X509* x, const std::string& der, CertificateInfo& info) {
   }
   info.subject_key_id = keyIdHex(X509_get0_subject_key_id(x));
   info.authority_key_id = keyIdHex(X509_get0_authority_key_id(x));
-  ossl::AuthorityInfoPtr aia(static_cast<AUTHORITY_INFO_ACCESS*>(
-      X509_get_ext_d2i(x, NID_info_access, nullptr, nullptr)));
+  ossl::AuthorityInfoPtr aia(
+      static_cast<AUTHORITY_INFO_ACCESS*>(X509_get_ext_d2i(x, NID_info_access, nullptr, nullptr)));
   if (aia) {
     for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(aia.get()); ++i) {
       const ACCESS_DESCRIPTION* ad = sk_ACCESS_DESCRIPTION_value(aia.get(), i);
@@ -193,7 +193,9 @@ Result<CertificatePtr> Certificate::fromX509(X509* x) {
   return CertificatePtr(std::move(cert));
 }
 
-Certificate::~Certificate() { ossl::X509Ptr owned(x509_); }
+Certificate::~Certificate() {
+  ossl::X509Ptr owned(x509_);
+}
 
 std::string Certificate::pem() const {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
@@ -213,6 +215,8 @@ bool Certificate::isIssuerOf(const Certificate& child) const {
   return ok;
 }
 
-std::string shortFingerprint(const std::string& sha256_hex) { return sha256_hex.substr(0, 16); }
+std::string shortFingerprint(const std::string& sha256_hex) {
+  return sha256_hex.substr(0, 16);
+}
 
 }  // namespace trustctl::truststore

@@ -17,7 +17,7 @@ namespace trustctl::truststore {
 // The fields of a certificate that survive without OpenSSL: kept in the store's state so that
 // listing a large library parses no DER.
 struct CertificateInfo {
-  std::string sha256;  // 64 lowercase hex digits of the DER
+  std::string sha256;   // 64 lowercase hex digits of the DER
   std::string subject;  // RFC 2253 one line
   std::string issuer;
   std::string subject_cn;  // "" when the name has no CN
@@ -25,16 +25,16 @@ struct CertificateInfo {
   std::string serial;  // hex
   UnixTime not_before = 0;
   UnixTime not_after = 0;
-  bool is_ca = false;  // basicConstraints CA:TRUE, or a v1 self-signed certificate
-  bool self_signed = false;  // issuer == subject and the signature verifies with its own key
+  bool is_ca = false;         // basicConstraints CA:TRUE, or a v1 self-signed certificate
+  bool self_signed = false;   // issuer == subject and the signature verifies with its own key
   std::string key_algorithm;  // "RSA", "EC", "Ed25519", ...
   int key_bits = 0;
   std::string signature_algorithm;  // e.g. "sha256WithRSAEncryption"
-  std::vector<std::string> sans;  // "DNS:host", "IP:127.0.0.1", "email:...", "URI:..."
-  std::string subject_key_id;  // hex, "" when absent
+  std::vector<std::string> sans;    // "DNS:host", "IP:127.0.0.1", "email:...", "URI:..."
+  std::string subject_key_id;       // hex, "" when absent
   std::string authority_key_id;
   std::vector<std::string> ca_issuers;  // AIA caIssuers URLs
-  std::string spki_sha256;  // hex SHA-256 of the SubjectPublicKeyInfo
+  std::string spki_sha256;              // hex SHA-256 of the SubjectPublicKeyInfo
 };
 
 class Certificate;

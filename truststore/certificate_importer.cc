@@ -47,7 +47,9 @@ Result<void> addPkcs7(PKCS7* p7, Collected& out, const std::string& label) {
   return {};
 }
 
-int noPasswordCallback(char*, int, int, void*) { return 0; }
+int noPasswordCallback(char*, int, int, void*) {
+  return 0;
+}
 
 struct KeyPasswordState {
   const PasswordProvider* provider;
@@ -119,10 +121,10 @@ Result<void> parsePem(std::string_view text, Collected& out, const std::string& 
     std::string end_marker = "-----END " + type + "-----";
     size_t end = text.find(end_marker, type_end);
     if (end == std::string_view::npos) {
-      return tl::unexpected(inputError(
-          ErrorCode::TruncatedPem, label,
-          "the " + type + " block at line " + std::to_string(lineOf(text, pos)) +
-              " has no END line; the file was cut off, copy or download it again"));
+      return tl::unexpected(
+          inputError(ErrorCode::TruncatedPem, label,
+                     "the " + type + " block at line " + std::to_string(lineOf(text, pos)) +
+                         " has no END line; the file was cut off, copy or download it again"));
     }
     std::string_view block = text.substr(pos, end + end_marker.size() - pos);
     std::string where = "the " + type + " block at line " + std::to_string(lineOf(text, pos));
@@ -147,7 +149,8 @@ Result<void> parsePem(std::string_view text, Collected& out, const std::string& 
       }
       auto cert = Certificate::fromX509(x.get());
       if (!cert) {
-        return tl::unexpected(inputError(cert.error().code, label, where + " " + cert.error().message));
+        return tl::unexpected(
+            inputError(cert.error().code, label, where + " " + cert.error().message));
       }
       out.certs.push_back(*cert);
     } else if (type == "PKCS7" || type == "CERTIFICATE CHAIN") {
@@ -161,8 +164,9 @@ Result<void> parsePem(std::string_view text, Collected& out, const std::string& 
       }
     } else if (type == "CERTIFICATE REQUEST" || type == "NEW CERTIFICATE REQUEST") {
       return tl::unexpected(inputError(ErrorCode::UnrecognizedFormat, label,
-                                       where + " is a certificate signing request, not a "
-                                               "certificate; import the certificate the CA issued"));
+                                       where +
+                                           " is a certificate signing request, not a "
+                                           "certificate; import the certificate the CA issued"));
     } else if (type == "PUBLIC KEY" || type == "RSA PUBLIC KEY") {
       return tl::unexpected(inputError(ErrorCode::UnrecognizedFormat, label,
                                        where + " is a bare public key, not a certificate; "
@@ -261,9 +265,9 @@ Result<InputFormat> parseBinary(std::string_view bytes, Collected& out, const st
     }
   }
   ossl::clearErrors();
-  return tl::unexpected(inputError(
-      ErrorCode::UnrecognizedFormat, label,
-      "not a certificate: the content is neither PEM, DER, PKCS#7 nor PKCS#12"));
+  return tl::unexpected(
+      inputError(ErrorCode::UnrecognizedFormat, label,
+                 "not a certificate: the content is neither PEM, DER, PKCS#7 nor PKCS#12"));
 }
 
 }  // namespace
@@ -349,14 +353,16 @@ Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& 
     result.format = *format;
   }
   if (collected.keys.size() > 1) {
-    return fail(ErrorCode::MultipleKeys, label + ": holds " + std::to_string(collected.keys.size()) +
+    return fail(ErrorCode::MultipleKeys, label + ": holds " +
+                                             std::to_string(collected.keys.size()) +
                                              " private keys; import one identity per file");
   }
   if (collected.certs.empty()) {
     if (!collected.keys.empty()) {
       return fail(ErrorCode::KeyInsteadOfCertificate,
-                  label + ": holds a private key but no certificate; import the certificate, or "
-                          "the certificate and key together");
+                  label +
+                      ": holds a private key but no certificate; import the certificate, or "
+                      "the certificate and key together");
     }
     return fail(ErrorCode::NoCertificate, label + ": holds no certificate");
   }
@@ -372,8 +378,9 @@ Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& 
                            [&](const CertificatePtr& c) { return result.key->matches(*c); });
     if (it == result.certificates.end()) {
       return fail(ErrorCode::KeyMismatch,
-                  label + ": the private key does not belong to any certificate in the file; "
-                          "pair the key with the certificate issued for it");
+                  label +
+                      ": the private key does not belong to any certificate in the file; "
+                      "pair the key with the certificate issued for it");
     }
     std::rotate(result.certificates.begin(), it, it + 1);
   }

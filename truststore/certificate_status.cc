@@ -68,8 +68,8 @@ CertificateKind classifyCertificate(const CertificateInfo& info) {
 }
 
 bool isWeak(const CertificateInfo& info, std::string* reason) {
-  bool rsa_like = info.key_algorithm == "RSA" || info.key_algorithm == "RSA-PSS" ||
-                  info.key_algorithm == "DSA";
+  bool rsa_like =
+      info.key_algorithm == "RSA" || info.key_algorithm == "RSA-PSS" || info.key_algorithm == "DSA";
   if (rsa_like && info.key_bits > 0 && info.key_bits < 2048) {
     *reason = info.key_algorithm + " key of " + std::to_string(info.key_bits) +
               " bits (2048 is the minimum clients accept)";
@@ -93,13 +93,13 @@ CertificateStatus assessCertificate(const CertificateInfo& info, UnixTime now,
     status.findings.push_back({h, std::move(reason)});
   };
   if (now > info.not_after) {
-    add(CertificateHealth::Expired, "expired " + daysText(now - info.not_after) + " ago (" +
-                                        formatDate(info.not_after) + ")");
+    add(CertificateHealth::Expired,
+        "expired " + daysText(now - info.not_after) + " ago (" + formatDate(info.not_after) + ")");
   } else if (now < info.not_before) {
     add(CertificateHealth::NotYetValid, "not valid until " + formatRfc3339(info.not_before));
   } else if (info.not_after - now <= expiring_window_seconds) {
-    add(CertificateHealth::Expiring, "expires in " + daysText(info.not_after - now) + " (" +
-                                         formatDate(info.not_after) + ")");
+    add(CertificateHealth::Expiring,
+        "expires in " + daysText(info.not_after - now) + " (" + formatDate(info.not_after) + ")");
   }
   if (used_as_ca && !info.is_ca) {
     add(CertificateHealth::NotCaUsedAsCa,

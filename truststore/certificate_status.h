@@ -26,7 +26,7 @@ struct HealthFinding {
 
 struct CertificateStatus {
   CertificateHealth health = CertificateHealth::Ok;  // the worst finding
-  std::vector<HealthFinding> findings;  // worst first; empty when ok
+  std::vector<HealthFinding> findings;               // worst first; empty when ok
   // The worst finding's reason, or "ok".
   std::string summary() const;
 };

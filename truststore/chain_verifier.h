@@ -19,9 +19,9 @@ struct VerifyOptions {
 
 struct VerifyOutcome {
   bool ok = false;
-  int error = 0;  // X509_V_ERR_*, 0 when ok
+  int error = 0;           // X509_V_ERR_*, 0 when ok
   std::string error_text;  // OpenSSL's text for `error`
-  int error_depth = -1;  // index in `path` of the certificate the error is about
+  int error_depth = -1;    // index in `path` of the certificate the error is about
   // The path OpenSSL built, leaf first, ending at the anchor when ok; on failure the part it
   // got to.
   std::vector<CertificatePtr> path;

@@ -91,8 +91,10 @@ Result<void> attachTrust(Transaction& tx, const std::string& connector,
     }
     if ((*e)->type == EntryType::Identity) {
       return fail(ErrorCode::InvalidArgument,
-                  "entry '" + name + "' is a client identity (it has a private key); set it with "
-                  "'trustctl connector identity " + connector + " " + name + "' instead");
+                  "entry '" + name +
+                      "' is a client identity (it has a private key); set it with "
+                      "'trustctl connector identity " +
+                      connector + " " + name + "' instead");
     }
   }
   for (const auto& name : entries) {
@@ -120,8 +122,7 @@ Result<void> detachTrust(Transaction& tx, const std::string& connector,
     }
   }
   for (const auto& name : entries) {
-    (*c)->trust.erase(std::remove((*c)->trust.begin(), (*c)->trust.end(), name),
-                      (*c)->trust.end());
+    (*c)->trust.erase(std::remove((*c)->trust.begin(), (*c)->trust.end(), name), (*c)->trust.end());
     const Entry* e = tx.state().findEntry(name);
     tx.audit("connector.untrust", connector, e != nullptr ? e->certificates.front() : "",
              "no longer trusts " + name);
@@ -144,8 +145,9 @@ Result<void> setIdentity(Transaction& tx, const std::string& connector, const st
     }
     if ((*e)->type != EntryType::Identity) {
       return fail(ErrorCode::NotAnIdentity,
-                  "entry '" + entry + "' has no private key, so it cannot be a client identity; "
-                  "import a PKCS#12 or a certificate with its key");
+                  "entry '" + entry +
+                      "' has no private key, so it cannot be a client identity; "
+                      "import a PKCS#12 or a certificate with its key");
     }
     fingerprint = (*e)->certificates.front();
   }
@@ -161,7 +163,8 @@ Result<void> setIdentity(Transaction& tx, const std::string& connector, const st
 }
 
 Result<void> setTargets(Transaction& tx, const std::string& connector,
-                        const std::vector<std::string>& add, const std::vector<std::string>& remove) {
+                        const std::vector<std::string>& add,
+                        const std::vector<std::string>& remove) {
   auto c = findConnector(tx, connector);
   if (!c) {
     return tl::unexpected(c.error());

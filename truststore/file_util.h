@@ -3,8 +3,8 @@
 // needs: whole-file writes that land atomically (write aside, fsync, rename, fsync the folder)
 // and reads that say which path failed.
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "truststore/error.h"
 

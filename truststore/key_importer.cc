@@ -54,8 +54,9 @@ Result<PrivateKeyPtr> parseKeyFile(std::string_view bytes, const std::string& la
   if (!key) {
     if (state.missing) {
       return fail(ErrorCode::PasswordRequired,
-                  label + ": the private key is encrypted; give its password with "
-                          "--password-file or --password-env");
+                  label +
+                      ": the private key is encrypted; give its password with "
+                      "--password-file or --password-env");
     }
     if (state.asked) {
       return fail(ErrorCode::WrongPassword,
@@ -77,8 +78,9 @@ Result<void> attachKey(ImportedMaterial& material, const PrivateKeyPtr& key,
                          [&](const CertificatePtr& c) { return key->matches(*c); });
   if (it == material.certificates.end()) {
     return fail(ErrorCode::KeyMismatch,
-                label + ": this private key does not belong to the certificate; pair the key "
-                        "with the certificate issued for it");
+                label +
+                    ": this private key does not belong to the certificate; pair the key "
+                    "with the certificate issued for it");
   }
   std::rotate(material.certificates.begin(), it, it + 1);
   material.key = key;

@@ -50,12 +50,13 @@ Entry contentFrom(const ImportRequest& request) {
   return e;
 }
 
-Result<void> checkContent(const Transaction& tx, const ImportRequest& request,
-                          const Entry& content, const std::string& except) {
+Result<void> checkContent(const Transaction& tx, const ImportRequest& request, const Entry& content,
+                          const std::string& except) {
   if (request.require_identity && !request.material.key) {
     return fail(ErrorCode::NoPrivateKey,
-                request.source + ": holds no private key, so it cannot be an identity; use a "
-                                 "PKCS#12 with the key, or give the PEM key with --key");
+                request.source +
+                    ": holds no private key, so it cannot be an identity; use a "
+                    "PKCS#12 with the key, or give the PEM key with --key");
   }
   auto same = tx.state().entryWithSameContent(content.certificates, content.key_id);
   if (same && *same != except) {
@@ -84,8 +85,8 @@ Result<void> importEntry(Transaction& tx, const ImportRequest& request) {
   if (tx.state().findEntry(request.name) != nullptr) {
     return fail(ErrorCode::DuplicateName,
                 "an entry named '" + request.name +
-                    "' exists already; choose another name or use 'trustctl edit " +
-                    request.name + " --file ...' to replace its content");
+                    "' exists already; choose another name or use 'trustctl edit " + request.name +
+                    " --file ...' to replace its content");
   }
   Entry entry = contentFrom(request);
   if (auto r = checkContent(tx, request, entry, ""); !r) {

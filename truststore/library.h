@@ -51,6 +51,7 @@ Result<void> detachTrust(Transaction& tx, const std::string& connector,
 Result<void> setIdentity(Transaction& tx, const std::string& connector, const std::string& entry);
 // Adds or removes target URLs (validated by the caller).
 Result<void> setTargets(Transaction& tx, const std::string& connector,
-                        const std::vector<std::string>& add, const std::vector<std::string>& remove);
+                        const std::vector<std::string>& add,
+                        const std::vector<std::string>& remove);
 
 }  // namespace trustctl::truststore

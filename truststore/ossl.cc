@@ -1,5 +1,7 @@
 #include "truststore/ossl.h"
 
+#include <mutex>
+
 #include <openssl/err.h>
 
 namespace trustctl::ossl {
@@ -19,6 +21,20 @@ std::string drainErrors() {
   return out;
 }
 
-void clearErrors() { ERR_clear_error(); }
+void clearErrors() {
+  ERR_clear_error();
+}
+
+bool loadLegacyProvider() {
+  using ProviderPtr = std::unique_ptr<OSSL_PROVIDER, Deleter<OSSL_PROVIDER_unload>>;
+  // Process lifetime; the static owner unloads it at exit so leak checkers stay quiet.
+  static ProviderPtr legacy;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    legacy.reset(OSSL_PROVIDER_try_load(nullptr, "legacy", 1));
+    ERR_clear_error();
+  });
+  return legacy != nullptr;
+}
 
 }  // namespace trustctl::ossl

@@ -25,23 +25,34 @@ struct Deleter {
   }
 };
 
-inline void freeX509Stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
-inline void freeGeneralNames(GENERAL_NAMES* s) { GENERAL_NAMES_free(s); }
-inline void freeAuthorityInfo(AUTHORITY_INFO_ACCESS* a) { AUTHORITY_INFO_ACCESS_free(a); }
+inline void freeX509Stack(STACK_OF(X509) * s) {
+  sk_X509_pop_free(s, X509_free);
+}
+inline void freeGeneralNames(GENERAL_NAMES* s) {
+  GENERAL_NAMES_free(s);
+}
+inline void freeAuthorityInfo(AUTHORITY_INFO_ACCESS* a) {
+  AUTHORITY_INFO_ACCESS_free(a);
+}
 inline void freeSafebagStack(STACK_OF(PKCS12_SAFEBAG) * s) {
   sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free);
 }
-inline void freePkcs7Stack(STACK_OF(PKCS7) * s) { sk_PKCS7_pop_free(s, PKCS7_free); }
-inline void freeOpensslString(char* s) { OPENSSL_free(s); }
-inline void freeOpensslBytes(unsigned char* s) { OPENSSL_free(s); }
+inline void freePkcs7Stack(STACK_OF(PKCS7) * s) {
+  sk_PKCS7_pop_free(s, PKCS7_free);
+}
+inline void freeOpensslString(char* s) {
+  OPENSSL_free(s);
+}
+inline void freeOpensslBytes(unsigned char* s) {
+  OPENSSL_free(s);
+}
 
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), Deleter<freeX509Stack>>;
 using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
 using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
-using X509LookupMethodPtr =
-    std::unique_ptr<X509_LOOKUP_METHOD, Deleter<X509_LOOKUP_meth_free>>;
+using X509LookupMethodPtr = std::unique_ptr<X509_LOOKUP_METHOD, Deleter<X509_LOOKUP_meth_free>>;
 using X509ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
@@ -76,6 +87,10 @@ inline EvpPkeyPtr upRef(EVP_PKEY* k) {
   EVP_PKEY_up_ref(k);
   return EvpPkeyPtr(k);
 }
+
+// Loads OpenSSL's legacy provider (RC2, 40-bit PBE) once per process, keeping the default
+// provider as a fallback; it is unloaded at exit. Returns false when it cannot be loaded.
+bool loadLegacyProvider();
 
 // Drains the thread's OpenSSL error queue into one line ("" when empty).
 std::string drainErrors();

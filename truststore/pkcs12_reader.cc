@@ -1,7 +1,5 @@
 #include "truststore/pkcs12_reader.h"
 
-#include <mutex>
-
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
@@ -11,17 +9,6 @@
 namespace trustctl::truststore {
 
 namespace {
-
-// Loads the legacy provider once per process; keeps the default provider as a fallback.
-bool ensureLegacyProvider() {
-  static std::once_flag once;
-  static bool loaded = false;
-  std::call_once(once, [] {
-    loaded = OSSL_PROVIDER_try_load(nullptr, "legacy", 1) != nullptr;
-    ossl::clearErrors();
-  });
-  return loaded;
-}
 
 bool macMatches(PKCS12* p12, const char* pass) {
   bool ok = PKCS12_verify_mac(p12, pass, pass == nullptr ? 0 : -1) == 1;
@@ -63,15 +50,17 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
       auto given = password();
       if (!given) {
         return fail(ErrorCode::PasswordRequired,
-                    label + ": the PKCS#12 file is password-protected; give the password with "
-                            "--password-file or --password-env");
+                    label +
+                        ": the PKCS#12 file is password-protected; give the password with "
+                        "--password-file or --password-env");
       }
       secret = std::move(*given);
       if (!macMatches(p12, secret.c_str())) {
         OPENSSL_cleanse(secret.data(), secret.size());
         return fail(ErrorCode::WrongPassword,
-                    label + ": the password does not open this PKCS#12 file; check it with "
-                            "whoever exported the file");
+                    label +
+                        ": the password does not open this PKCS#12 file; check it with "
+                        "whoever exported the file");
       }
       pass = secret.c_str();
     }
@@ -80,12 +69,13 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
   bool ok = tryParse(p12, pass, parsed);
   if (!ok) {
     // RC2-40 and (in some builds) 3DES bags need the legacy provider; the MAC was fine.
-    if (!ensureLegacyProvider()) {
+    if (!ossl::loadLegacyProvider()) {
       OPENSSL_cleanse(secret.data(), secret.size());
       return fail(ErrorCode::LegacyProviderMissing,
-                  label + ": this PKCS#12 uses legacy encryption (RC2/3DES) and OpenSSL's legacy "
-                          "provider could not be loaded; install it (Debian: libssl3) or "
-                          "re-export the file with AES");
+                  label +
+                      ": this PKCS#12 uses legacy encryption (RC2/3DES) and OpenSSL's legacy "
+                      "provider could not be loaded; install it (Debian: libssl3) or "
+                      "re-export the file with AES");
     }
     ok = tryParse(p12, pass, parsed);
   }
@@ -99,8 +89,9 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
   OPENSSL_cleanse(secret.data(), secret.size());
   if (!ok) {
     return fail(ErrorCode::UnrecognizedFormat,
-                label + ": the PKCS#12 file could not be decoded; it is damaged or uses an "
-                        "unsupported cipher");
+                label +
+                    ": the PKCS#12 file could not be decoded; it is damaged or uses an "
+                    "unsupported cipher");
   }
   Pkcs12Contents contents;
   if (parsed.cert) {
@@ -121,10 +112,9 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
     contents.key = PrivateKey::fromEvp(parsed.key.get());
   }
   if (contents.certificates.empty()) {
-    return fail(ErrorCode::NoCertificate,
-                label + ": the PKCS#12 file holds no certificate" +
-                    (contents.key ? " (only a private key)" : "") +
-                    "; export it again with the certificate included");
+    return fail(ErrorCode::NoCertificate, label + ": the PKCS#12 file holds no certificate" +
+                                              (contents.key ? " (only a private key)" : "") +
+                                              "; export it again with the certificate included");
   }
   return contents;
 }

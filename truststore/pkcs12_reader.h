@@ -16,7 +16,7 @@ namespace trustctl::truststore {
 
 struct Pkcs12Contents {
   std::vector<CertificatePtr> certificates;  // the key's certificate first when there is one
-  PrivateKeyPtr key;  // null when the file holds no key
+  PrivateKeyPtr key;                         // null when the file holds no key
 };
 
 // Fails with PasswordRequired, WrongPassword, LegacyProviderMissing or UnrecognizedFormat;

@@ -37,7 +37,9 @@ Result<PrivateKeyPtr> PrivateKey::parsePem(std::string_view pem) {
   return fromEvp(key.get());
 }
 
-PrivateKey::~PrivateKey() { ossl::EvpPkeyPtr owned(key_); }
+PrivateKey::~PrivateKey() {
+  ossl::EvpPkeyPtr owned(key_);
+}
 
 std::string PrivateKey::pkcs8Pem() const {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));

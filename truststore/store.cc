@@ -30,7 +30,9 @@ void crashPoint(const char* step) {
   }
 }
 
-std::string generationName(std::uint64_t n) { return std::to_string(n); }
+std::string generationName(std::uint64_t n) {
+  return std::to_string(n);
+}
 
 }  // namespace
 
@@ -68,15 +70,17 @@ Result<StoreSnapshot> Store::load() const {
     return StoreSnapshot{std::move(*state), gen_dir};
   }
   return fail(ErrorCode::StoreCorrupt,
-              dir_ + "/current: points at a generation that cannot be read; run 'trustctl store "
-                     "check'");
+              dir_ +
+                  "/current: points at a generation that cannot be read; run 'trustctl store "
+                  "check'");
 }
 
 Result<CertificatePtr> Store::loadCertificate(const std::string& sha256) const {
   std::string path = dir_ + "/objects/" + sha256 + ".der";
   auto der = readWholeFile(path);
   if (!der) {
-    return fail(ErrorCode::StoreCorrupt, path + ": missing certificate object; run 'trustctl store check'");
+    return fail(ErrorCode::StoreCorrupt,
+                path + ": missing certificate object; run 'trustctl store check'");
   }
   auto cert = Certificate::parseDer(*der);
   if (!cert || (*cert)->sha256() != sha256) {
@@ -89,7 +93,8 @@ Result<PrivateKeyPtr> Store::loadKey(const std::string& key_id) const {
   std::string path = dir_ + "/keys/" + key_id + ".pem";
   auto pem = readWholeFile(path);
   if (!pem) {
-    return fail(ErrorCode::StoreCorrupt, path + ": missing identity key; run 'trustctl store check'");
+    return fail(ErrorCode::StoreCorrupt,
+                path + ": missing identity key; run 'trustctl store check'");
   }
   auto key = PrivateKey::parsePem(*pem);
   OPENSSL_cleanse(pem->data(), pem->size());
@@ -113,7 +118,9 @@ void Transaction::putCertificate(const CertificatePtr& cert) {
   state_.certificates[cert->sha256()] = cert->info();
 }
 
-void Transaction::putKey(const PrivateKeyPtr& key) { new_keys_[key->spkiSha256()] = key; }
+void Transaction::putKey(const PrivateKeyPtr& key) {
+  new_keys_[key->spkiSha256()] = key;
+}
 
 Result<CertificatePtr> Transaction::certificate(const std::string& sha256) const {
   auto it = new_certs_.find(sha256);
@@ -273,8 +280,8 @@ Result<void> Store::publish(Transaction& tx, const StoreSnapshot& before) {
           0 ||
       ::rename(link_tmp.c_str(), (dir_ + "/current").c_str()) != 0) {
     ::unlink(link_tmp.c_str());
-    return fail(ErrorCode::Io, dir_ + "/current: cannot switch to the new generation: " +
-                                   std::strerror(errno));
+    return fail(ErrorCode::Io,
+                dir_ + "/current: cannot switch to the new generation: " + std::strerror(errno));
   }
   if (auto r = fsyncDir(dir_); !r) {
     return r;

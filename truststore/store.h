@@ -85,8 +85,7 @@ class Transaction {
   // The content of this entry changed: every connector using it gets new runtime files.
   void touchEntry(const std::string& name) { touched_entries_.insert(name); }
   void touchConnector(const std::string& name) { touched_connectors_.insert(name); }
-  void audit(std::string action, std::string subject, std::string fingerprint,
-             std::string detail);
+  void audit(std::string action, std::string subject, std::string fingerprint, std::string detail);
   bool changed() const { return !audit_.empty(); }
 
  private:

@@ -43,8 +43,8 @@ Result<std::vector<std::string>> Store::check() const {
       problems.push_back("connector " + name + ": identity entry " + c.identity + " is missing");
     }
     std::string runtime = snapshot->generation_dir + "/connectors/" + name;
-    for (const char* f : {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile,
-                          kManifestFile}) {
+    for (const char* f :
+         {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile, kManifestFile}) {
       if (!pathExists(runtime + "/" + f)) {
         problems.push_back("connector " + name + ": runtime file " + f + " is missing");
       }

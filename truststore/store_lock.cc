@@ -38,7 +38,9 @@ Result<StoreLock> StoreLock::acquire(const std::string& store_dir,
   }
 }
 
-StoreLock::StoreLock(StoreLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+StoreLock::StoreLock(StoreLock&& other) noexcept : fd_(other.fd_) {
+  other.fd_ = -1;
+}
 
 StoreLock::~StoreLock() {
   if (fd_ >= 0) {

@@ -101,8 +101,8 @@ std::optional<std::string> StoreState::entryWithSameContent(const std::vector<st
                                                             const std::string& key_id) const {
   std::set<std::string> wanted(certs.begin(), certs.end());
   for (const auto& [name, e] : entries) {
-    if (e.key_id == key_id && std::set<std::string>(e.certificates.begin(),
-                                                     e.certificates.end()) == wanted) {
+    if (e.key_id == key_id &&
+        std::set<std::string>(e.certificates.begin(), e.certificates.end()) == wanted) {
       return name;
     }
   }
@@ -146,13 +146,10 @@ std::string serializeState(const StoreState& state) {
   }
   json connectors = json::object();
   for (const auto& [name, c] : state.connectors) {
-    connectors[name] = json{{"environment", c.environment},
-                            {"note", c.note},
-                            {"trust", c.trust},
-                            {"identity", c.identity},
-                            {"targets", c.targets},
-                            {"created_at", c.created_at},
-                            {"updated_at", c.updated_at}};
+    connectors[name] =
+        json{{"environment", c.environment}, {"note", c.note},       {"trust", c.trust},
+             {"identity", c.identity},       {"targets", c.targets}, {"created_at", c.created_at},
+             {"updated_at", c.updated_at}};
   }
   json root{{"format", kFormatVersion},
             {"generation", state.generation},
@@ -203,9 +200,8 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
     }
     return state;
   } catch (const std::exception& ex) {
-    return fail(ErrorCode::StoreCorrupt,
-                label + ": not a valid trustctl state file (" + ex.what() +
-                    "); run 'trustctl store check'");
+    return fail(ErrorCode::StoreCorrupt, label + ": not a valid trustctl state file (" + ex.what() +
+                                             "); run 'trustctl store check'");
   }
 }
 

@@ -22,12 +22,12 @@ struct Entry {
   std::string name;
   EntryType type = EntryType::Certificate;
   std::vector<std::string> certificates;  // sha256 hex, upload order; an identity's leaf first
-  std::string key_id;  // identity only: SPKI sha256 naming keys/<id>.pem
-  std::vector<std::string> used_as_ca;  // certificates of this entry that sign another one
+  std::string key_id;                     // identity only: SPKI sha256 naming keys/<id>.pem
+  std::vector<std::string> used_as_ca;    // certificates of this entry that sign another one
   std::string note;
   std::string environment;  // free tag such as "test" or "prod"
-  std::string source;  // the file name it was imported from
-  std::string format;  // "PEM", "DER", "PKCS#7", "PKCS#12"
+  std::string source;       // the file name it was imported from
+  std::string format;       // "PEM", "DER", "PKCS#7", "PKCS#12"
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };
@@ -36,8 +36,8 @@ struct Connector {
   std::string name;
   std::string environment;
   std::string note;
-  std::vector<std::string> trust;  // entry names, in the order they were attached
-  std::string identity;  // entry name, "" for none
+  std::vector<std::string> trust;    // entry names, in the order they were attached
+  std::string identity;              // entry name, "" for none
   std::vector<std::string> targets;  // URLs the connector talks to
   UnixTime created_at = 0;
   UnixTime updated_at = 0;

@@ -25,7 +25,9 @@ std::string formatRfc3339(UnixTime t) {
   return buf;
 }
 
-std::string formatDate(UnixTime t) { return formatRfc3339(t).substr(0, 10); }
+std::string formatDate(UnixTime t) {
+  return formatRfc3339(t).substr(0, 10);
+}
 
 std::optional<UnixTime> parseInstant(std::string_view text) {
   std::string s(text);

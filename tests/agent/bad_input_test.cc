@@ -65,13 +65,15 @@ TEST_CASE("Bad input: each broken file gets one clear line and exit 2", "[agent]
     f.importFails({big}, "big.pem");
   }
   SECTION("wrong PKCS#12 password, which never appears in the output") {
-    std::string p12 = f.dir.write("id.p12", toPkcs12(f.chain.leaf.key, {f.chain.leaf.cert}, "right-one"));
+    std::string p12 =
+        f.dir.write("id.p12", toPkcs12(f.chain.leaf.key, {f.chain.leaf.cert}, "right-one"));
     std::string pw = f.dir.write("pw.txt", "Wr0ngSecret\n");
     auto err = f.importFails({p12, "--password-file", pw}, "id.p12");
     CHECK(err.find("Wr0ngSecret") == std::string::npos);
   }
   SECTION("wrong PKCS#12 password from an environment variable") {
-    std::string p12 = f.dir.write("id.p12", toPkcs12(f.chain.leaf.key, {f.chain.leaf.cert}, "right-one"));
+    std::string p12 =
+        f.dir.write("id.p12", toPkcs12(f.chain.leaf.key, {f.chain.leaf.cert}, "right-one"));
     RunOptions env;
     env.env["P12_PASS"] = "AlsoWr0ng";
     auto err = f.importFails({p12, "--password-env", "P12_PASS"}, "id.p12", env);
@@ -83,7 +85,8 @@ TEST_CASE("Bad input: each broken file gets one clear line and exit 2", "[agent]
                   "keyonly.p12", RunOptions{{{"PW", "pw"}}, "", -1});
   }
   SECTION("a key that does not match its certificate") {
-    std::string file = f.dir.write("mismatch.pem", toPem({f.chain.leaf.cert}) + keyPem(f.chain.root.key));
+    std::string file =
+        f.dir.write("mismatch.pem", toPem({f.chain.leaf.cert}) + keyPem(f.chain.root.key));
     f.importFails({file}, "mismatch.pem");
   }
   SECTION("a separate --key that does not match") {
@@ -96,8 +99,9 @@ TEST_CASE("Bad input: each broken file gets one clear line and exit 2", "[agent]
     f.importFails({f.dir.write("key.der", keyDer(f.chain.leaf.key))}, "key.der");
   }
   SECTION("a duplicate name") {
-    f.importFails({f.dir.write("other.pem", toPem({f.chain.intermediate.cert})), "--name", "existing"},
-                  "existing");
+    f.importFails(
+        {f.dir.write("other.pem", toPem({f.chain.intermediate.cert})), "--name", "existing"},
+        "existing");
   }
   SECTION("the same certificate under another name") {
     f.importFails({f.dir.write("again.pem", toPem({f.chain.root.cert})), "--name", "again"},

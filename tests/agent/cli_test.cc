@@ -42,11 +42,17 @@ TEST_CASE("CLI: every import format lands as the right kind of entry", "[agent]"
   CHECK(cli.run({"import", cli.dir.write("root.pem", toPem({c.root.cert}))}).exit_code == 0);
   CHECK(cli.run({"import", cli.dir.write("inter.cer", toDer(c.intermediate.cert))}).exit_code == 0);
   CHECK(cli.run({"import", "-", "--name", "chain-from-stdin"}, stdin_pem).exit_code == 0);
-  CHECK(cli.run({"import", cli.dir.write("bundle.p7b", toPkcs7Der({c.leaf.cert, c.intermediate.cert, c.root.cert})),
-                 "--name", "p7"}).exit_code == 0);
-  CHECK(cli.run({"import", cli.dir.write("client.pfx", toPkcs12(c.leaf.key, {c.leaf.cert, c.intermediate.cert},
-                                                                 "s3cret", Pkcs12Cipher::LegacyRc2)),
-                 "--identity", "--password-file", cli.dir.file("pw")}).exit_code == 0);
+  CHECK(cli.run({"import",
+                 cli.dir.write("bundle.p7b",
+                               toPkcs7Der({c.leaf.cert, c.intermediate.cert, c.root.cert})),
+                 "--name", "p7"})
+            .exit_code == 0);
+  CHECK(
+      cli.run({"import",
+               cli.dir.write("client.pfx", toPkcs12(c.leaf.key, {c.leaf.cert, c.intermediate.cert},
+                                                    "s3cret", Pkcs12Cipher::LegacyRc2)),
+               "--identity", "--password-file", cli.dir.file("pw")})
+          .exit_code == 0);
   json list = cli.runJson({"list"});
   std::map<std::string, json> by_name;
   for (const auto& e : list) {
@@ -76,8 +82,12 @@ TEST_CASE("CLI: connectors, verify, where-used, rename, remove and the audit log
   TestPki pki(trustctl::wallClockNow());
   auto c = pki.makeChain("Journey");
   std::string chain = cli.dir.write("server-chain.pem", toPem({c.leaf.cert, c.intermediate.cert}));
-  REQUIRE(cli.run({"import", cli.dir.write("root.pem", toPem({c.root.cert})), "--name", "corp-root"}).exit_code == 0);
-  REQUIRE(cli.run({"import", cli.dir.write("inter.pem", toPem({c.intermediate.cert})), "--name", "corp-inter"}).exit_code == 0);
+  REQUIRE(
+      cli.run({"import", cli.dir.write("root.pem", toPem({c.root.cert})), "--name", "corp-root"})
+          .exit_code == 0);
+  REQUIRE(cli.run({"import", cli.dir.write("inter.pem", toPem({c.intermediate.cert})), "--name",
+                   "corp-inter"})
+              .exit_code == 0);
   REQUIRE(cli.run({"connector", "create", "erp", "--env", "prod"}).exit_code == 0);
 
   // Nothing is trusted by default.
@@ -121,18 +131,21 @@ TEST_CASE("CLI: an identity exports as PKCS#12 with a new password and imports b
   std::string key = cli.dir.write("client.key", encryptedKeyPem(c.leaf.key, "keypass"));
   RunOptions env;
   env.env["KEYPASS"] = "keypass";
-  RunResult imported = cli.run({"import", cert, "--key", key, "--name", "client", "--password-env", "KEYPASS"}, env);
+  RunResult imported =
+      cli.run({"import", cert, "--key", key, "--name", "client", "--password-env", "KEYPASS"}, env);
   INFO(imported.err);
   REQUIRE(imported.exit_code == 0);
   std::string out = cli.dir.file("exported.p12");
   RunOptions newpass;
   newpass.env["NEWPASS"] = "n3w-pass";
-  REQUIRE(cli.run({"export-identity", "client", "-o", out, "--password-env", "NEWPASS"}, newpass).exit_code == 0);
+  REQUIRE(cli.run({"export-identity", "client", "-o", out, "--password-env", "NEWPASS"}, newpass)
+              .exit_code == 0);
   struct stat st {};
   REQUIRE(stat(out.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   Cli other;
-  RunResult back = other.run({"import", out, "--name", "back", "--identity", "--password-env", "NEWPASS"}, newpass);
+  RunResult back = other.run(
+      {"import", out, "--name", "back", "--identity", "--password-env", "NEWPASS"}, newpass);
   INFO(back.err);
   CHECK(back.exit_code == 0);
   json e = other.runJson({"show", "back"});

@@ -39,7 +39,8 @@ TEST_CASE("Crash safety: SIGKILL at every step and at random instants", "[agent]
   TestPki pki(trustctl::wallClockNow());
   std::string store = dir.file("store");
   auto base = pki.makeRoot("Base Root");
-  REQUIRE(runTrustctl({"--store", store, "import", dir.write("base.pem", toPem({base.cert}))}).exit_code == 0);
+  REQUIRE(runTrustctl({"--store", store, "import", dir.write("base.pem", toPem({base.cert}))})
+              .exit_code == 0);
   REQUIRE(runTrustctl({"--store", store, "connector", "create", "api"}).exit_code == 0);
   REQUIRE(runTrustctl({"--store", store, "connector", "trust", "api", "base"}).exit_code == 0);
 
@@ -82,7 +83,8 @@ TEST_CASE("Crash safety: SIGKILL at every step and at random instants", "[agent]
   CHECK(interrupted >= 8);
   // The store still takes writes after all that.
   auto last = pki.makeRoot("After Crashes");
-  CHECK(runTrustctl({"--store", store, "import", dir.write("last.pem", toPem({last.cert}))}).exit_code == 0);
+  CHECK(runTrustctl({"--store", store, "import", dir.write("last.pem", toPem({last.cert}))})
+            .exit_code == 0);
   requireConsistent(store);
 }
 
@@ -100,7 +102,8 @@ TEST_CASE("Crash safety: concurrent writers serialize and lose nothing", "[agent
   for (size_t t = 0; t < 4; ++t) {
     writers.emplace_back([&, t] {
       for (size_t i = t; i < files.size(); i += 4) {
-        codes[i] = runTrustctl({"--store", store, "--lock-timeout", "60", "import", files[i]}).exit_code;
+        codes[i] =
+            runTrustctl({"--store", store, "--lock-timeout", "60", "import", files[i]}).exit_code;
       }
     });
   }

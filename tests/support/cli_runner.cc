@@ -6,9 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,7 +20,9 @@ extern char** environ;
 
 namespace trustctl::testing {
 
-std::string trustctlPath() { return TRUSTCTL_BIN; }
+std::string trustctlPath() {
+  return TRUSTCTL_BIN;
+}
 
 RunResult runTrustctl(const std::vector<std::string>& args, const RunOptions& options) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
@@ -127,8 +129,8 @@ std::string treeFingerprint(const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> lines;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
     std::string rel = fs::relative(p, dir).string();
     if (it->is_symlink()) {

@@ -10,7 +10,6 @@
 
 namespace trustctl::testing {
 
-
 namespace {
 
 void check(bool ok, const char* what) {
@@ -63,8 +62,8 @@ Issued build(Role role, const std::string& cn, const CertOptions& opts, const Is
   X509_NAME* name = X509_get_subject_name(x.get());
   if (!opts.organization.empty()) {
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(opts.organization.c_str()), -1,
-                               -1, 0);
+                               reinterpret_cast<const unsigned char*>(opts.organization.c_str()),
+                               -1, -1, 0);
   }
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
@@ -84,7 +83,8 @@ Issued build(Role role, const std::string& cn, const CertOptions& opts, const Is
   } else {
     addExtension(x.get(), signer_cert, NID_basic_constraints, "critical,CA:FALSE");
     if (role == Role::Leaf || role == Role::SelfSignedLeaf) {
-      addExtension(x.get(), signer_cert, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+      addExtension(x.get(), signer_cert, NID_key_usage,
+                   "critical,digitalSignature,keyEncipherment");
       addExtension(x.get(), signer_cert, NID_ext_key_usage, "serverAuth,clientAuth");
     } else {
       // A "CA" forced to CA:FALSE still carries keyCertSign, as broken real-world ones do.

@@ -19,15 +19,15 @@ using truststore::PrivateKeyPtr;
 enum class KeyType { EcP256, Rsa2048, Rsa1024 };
 
 struct CertOptions {
-  std::vector<std::string> sans;  // "DNS:name" / "IP:1.2.3.4"; leaves default to DNS:<cn>
+  std::vector<std::string> sans;            // "DNS:name" / "IP:1.2.3.4"; leaves default to DNS:<cn>
   std::int64_t not_before_offset = -86400;  // seconds relative to TestPki::now()
   std::int64_t not_after_offset = 365LL * 86400;
   KeyType key = KeyType::EcP256;
-  std::string digest = "sha256";  // "sha1" or "md5" make weak signatures
+  std::string digest = "sha256";            // "sha1" or "md5" make weak signatures
   std::vector<std::string> aia_ca_issuers;  // URLs
   bool ca = false;  // forced CA:TRUE on a leaf (or CA:FALSE via force_not_ca on a CA call)
   bool force_not_ca = false;  // makeIntermediate/makeRoot with basicConstraints CA:FALSE
-  std::string organization;  // optional O= in the subject
+  std::string organization;   // optional O= in the subject
   const PrivateKeyPtr* reuse_key = nullptr;  // use this key instead of generating one
 };
 

@@ -14,7 +14,6 @@
 
 namespace trustctl::testing {
 
-
 namespace {
 
 std::string bioText(BIO* bio) {
@@ -64,7 +63,9 @@ std::string toPem(const std::vector<CertificatePtr>& certs) {
   return out;
 }
 
-std::string toDer(const CertificatePtr& cert) { return cert->der(); }
+std::string toDer(const CertificatePtr& cert) {
+  return cert->der();
+}
 
 std::string toPkcs7Der(const std::vector<CertificatePtr>& certs) {
   auto p7 = signedData(certs);
@@ -87,7 +88,7 @@ std::string toPkcs12(const PrivateKeyPtr& key, const std::vector<CertificatePtr>
   if (cipher == Pkcs12Cipher::Legacy3Des) {
     key_nid = cert_nid = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
   } else if (cipher == Pkcs12Cipher::LegacyRc2) {
-    OSSL_PROVIDER_try_load(nullptr, "legacy", 1);
+    ossl::loadLegacyProvider();
     key_nid = NID_pbe_WithSHA1And3_Key_TripleDES_CBC;
     cert_nid = NID_pbe_WithSHA1And40BitRC2_CBC;
   }
@@ -109,7 +110,9 @@ std::string toPkcs12KeyOnly(const PrivateKeyPtr& key, const std::string& passwor
   return p12Der(p12.get());
 }
 
-std::string keyPem(const PrivateKeyPtr& key) { return key->pkcs8Pem(); }
+std::string keyPem(const PrivateKeyPtr& key) {
+  return key->pkcs8Pem();
+}
 
 std::string encryptedKeyPem(const PrivateKeyPtr& key, const std::string& password) {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
@@ -139,7 +142,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string TempDir::file(const std::string& name) const { return path_ + "/" + name; }
+std::string TempDir::file(const std::string& name) const {
+  return path_ + "/" + name;
+}
 
 std::string TempDir::write(const std::string& name, const std::string& data) const {
   std::string p = file(name);

@@ -100,7 +100,8 @@ TEST_CASE("AnchorSet: the indexed form loads without parsing and finds anchors b
     CHECK(out.ok);
   }
   SECTION("a damaged index is reported, not trusted") {
-    auto bad = AnchorSet::loadIndexed(dir.write("b.der", blob), dir.write("b.idx", index.substr(0, 20)));
+    auto bad =
+        AnchorSet::loadIndexed(dir.write("b.der", blob), dir.write("b.idx", index.substr(0, 20)));
     REQUIRE_FALSE(bad);
     CHECK(bad.error().code == ErrorCode::StoreCorrupt);
   }

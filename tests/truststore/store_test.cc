@@ -55,7 +55,8 @@ TEST_CASE("Store: a new store is empty and each change is a new generation", "[t
 
   TestPki pki(1'800'000'000);
   auto c = pki.makeChain("Gen");
-  auto gen = apply(store, [&](Transaction& tx) { return importEntry(tx, request("root", {c.root.cert})); });
+  auto gen = apply(
+      store, [&](Transaction& tx) { return importEntry(tx, request("root", {c.root.cert})); });
   REQUIRE(gen);
   CHECK(*gen == 1);
   CHECK(store.currentGeneration() == 1);
@@ -78,11 +79,11 @@ TEST_CASE("Store: duplicates by name and by content are refused", "[truststore]"
   Store store(dir.file("store"));
   TestPki pki(1'800'000'000);
   auto c = pki.makeChain("Dup");
-  REQUIRE(apply(store, [&](Transaction& tx) { return importEntry(tx, request("root", {c.root.cert})); }));
+  REQUIRE(apply(store,
+                [&](Transaction& tx) { return importEntry(tx, request("root", {c.root.cert})); }));
   auto before = trustctl::testing::treeFingerprint(store.dir());
-  auto same_content = apply(store, [&](Transaction& tx) {
-    return importEntry(tx, request("root-copy", {c.root.cert}));
-  });
+  auto same_content = apply(
+      store, [&](Transaction& tx) { return importEntry(tx, request("root-copy", {c.root.cert})); });
   REQUIRE_FALSE(same_content);
   CHECK(same_content.error().code == ErrorCode::DuplicateCertificate);
   CHECK_THAT(same_content.error().message, Catch::Contains("'root'"));
@@ -101,11 +102,17 @@ TEST_CASE("Store: a connector's runtime files follow its trust", "[truststore]")
   auto c = pki.makeChain("Runtime");
   auto client = pki.makeLeaf(c.intermediate, "client.example");
   REQUIRE(apply(store, [&](Transaction& tx) -> Result<void> {
-    if (auto r = importEntry(tx, request("root", {c.root.cert})); !r) return r;
-    if (auto r = importEntry(tx, request("inter", {c.intermediate.cert})); !r) return r;
-    if (auto r = importEntry(tx, request("client", {client.cert, c.intermediate.cert}, client.key)); !r) return r;
-    if (auto r = createConnector(tx, "api", "prod", ""); !r) return r;
-    if (auto r = attachTrust(tx, "api", {"root"}); !r) return r;
+    if (auto r = importEntry(tx, request("root", {c.root.cert})); !r)
+      return r;
+    if (auto r = importEntry(tx, request("inter", {c.intermediate.cert})); !r)
+      return r;
+    if (auto r = importEntry(tx, request("client", {client.cert, c.intermediate.cert}, client.key));
+        !r)
+      return r;
+    if (auto r = createConnector(tx, "api", "prod", ""); !r)
+      return r;
+    if (auto r = attachTrust(tx, "api", {"root"}); !r)
+      return r;
     return setIdentity(tx, "api", "client");
   }));
   std::string rt = store.connectorPath("api");
@@ -116,7 +123,8 @@ TEST_CASE("Store: a connector's runtime files follow its trust", "[truststore]")
   CHECK(pathExists(rt + "/" + kManifestFile));
   CHECK(modeOf(rt + "/" + kIdentityKeyFile) == 0600);
   auto snap = store.load();
-  const std::string key_path = store.dir() + "/keys/" + snap->state.entries.at("client").key_id + ".pem";
+  const std::string key_path =
+      store.dir() + "/keys/" + snap->state.entries.at("client").key_id + ".pem";
   CHECK(modeOf(key_path) == 0600);
   CHECK(modeOf(store.dir() + "/keys") == 0700);
   auto anchors = AnchorSet::loadIndexed(rt + "/" + kAnchorsDerFile, rt + "/" + kAnchorsIndexFile);
@@ -141,7 +149,8 @@ TEST_CASE("Store: a connector's runtime files follow its trust", "[truststore]")
   }
   SECTION("replacing the content keeps the name and the connectors") {
     auto renewed = pki.makeRoot("Runtime Root CA 2");
-    REQUIRE(apply(store, [&](Transaction& tx) { return replaceEntry(tx, request("root", {renewed.cert})); }));
+    REQUIRE(apply(
+        store, [&](Transaction& tx) { return replaceEntry(tx, request("root", {renewed.cert})); }));
     auto after = readWholeFile(store.connectorPath("api") + "/" + kBundleFile);
     CHECK_THAT(*after, Catch::Contains(renewed.cert->pem()));
     CHECK(store.load()->state.whereUsed("root") == std::vector<std::string>{"api"});
@@ -166,9 +175,12 @@ TEST_CASE("Store: certificates with the same subject get .0 and .1 in the hashed
   auto a = pki.makeRoot("Same Name CA");
   auto b = pki.makeRoot("Same Name CA");
   REQUIRE(apply(store, [&](Transaction& tx) -> Result<void> {
-    if (auto r = importEntry(tx, request("a", {a.cert})); !r) return r;
-    if (auto r = importEntry(tx, request("b", {b.cert})); !r) return r;
-    if (auto r = createConnector(tx, "c", "", ""); !r) return r;
+    if (auto r = importEntry(tx, request("a", {a.cert})); !r)
+      return r;
+    if (auto r = importEntry(tx, request("b", {b.cert})); !r)
+      return r;
+    if (auto r = createConnector(tx, "c", "", ""); !r)
+      return r;
     return attachTrust(tx, "c", {"a", "b"});
   }));
   std::vector<std::string> names;
