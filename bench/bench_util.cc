@@ -55,7 +55,7 @@ double childrenPeakRssMiB() {
 }
 
 void printRow(const std::string& what, double ours, const std::string& other_label, double other) {
-  std::printf("%-46s %9.3f s   %-34s %9.3f s   ratio %6.2fx\n", what.c_str(), ours,
+  std::printf("%-46s %9.3f s   %-34s %9.3f s   ratio %7.3fx\n", what.c_str(), ours,
               other_label.c_str(), other, other > 0 ? ours / other : 0.0);
   std::fflush(stdout);
 }

@@ -2,7 +2,7 @@
 # Runs the importer fuzzer for a bounded time over a seed corpus generated now (PEM, DER,
 # PKCS#7, PKCS#12, keys). Usage: scripts/fuzz.sh BUILD_DIR SECONDS
 set -euo pipefail
-build=$1
+build=$(cd "$1" && pwd)
 seconds=${2:-60}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

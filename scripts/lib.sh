@@ -32,8 +32,15 @@ trustctl_install_packages() {
     $sudo chmod +x /usr/sbin/policy-rc.d
     TRUSTCTL_REMOVE_POLICY=1
   fi
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  local log
+  log=$(mktemp)
+  if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+    tail -30 "$log"
+    echo "package installation failed: ${missing[*]}" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
   if [ "${TRUSTCTL_REMOVE_POLICY:-0}" = 1 ]; then
     $sudo rm -f /usr/sbin/policy-rc.d
   fi

@@ -1,30 +1,12 @@
 #include "truststore/certificate.h"
 
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 
 #include "truststore/ossl.h"
 
 namespace trustctl::truststore {
 
 namespace {
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[p[i] >> 4];
-    out += kDigits[p[i] & 0xf];
-  }
-  return out;
-}
-
-std::string sha256Hex(const unsigned char* p, size_t n) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(p, n, md);
-  return hex(md, sizeof md);
-}
 
 std::string nameOneLine(const X509_NAME* name) {
   ossl::BioPtr bio(BIO_new(BIO_s_mem()));
@@ -103,11 +85,11 @@ std::string keyIdHex(const ASN1_OCTET_STRING* id) {
   if (id == nullptr) {
     return "";
   }
-  return hex(ASN1_STRING_get0_data(id), static_cast<size_t>(ASN1_STRING_length(id)));
+  return ossl::hexOf(ASN1_STRING_get0_data(id), static_cast<size_t>(ASN1_STRING_length(id)));
 }
 
 void fillInfo(X509* x, const std::string& der, CertificateInfo& info) {
-  info.sha256 = sha256Hex(reinterpret_cast<const unsigned char*>(der.data()), der.size());
+  info.sha256 = ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(der.data()), der.size());
   info.subject = nameOneLine(X509_get_subject_name(x));
   info.issuer = nameOneLine(X509_get_issuer_name(x));
   info.subject_cn = commonName(X509_get_subject_name(x));
@@ -157,7 +139,7 @@ void fillInfo(X509* x, const std::string& der, CertificateInfo& info) {
   int spki_len = i2d_PUBKEY(key, &spki);
   if (spki_len > 0) {
     ossl::OpensslBytesPtr owned(spki);
-    info.spki_sha256 = sha256Hex(spki, static_cast<size_t>(spki_len));
+    info.spki_sha256 = ossl::sha256HexOf(spki, static_cast<size_t>(spki_len));
   }
   ossl::clearErrors();
 }

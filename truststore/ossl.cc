@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include <openssl/err.h>
+#include <openssl/sha.h>
 
 namespace trustctl::ossl {
 
@@ -35,6 +36,23 @@ bool loadLegacyProvider() {
     ERR_clear_error();
   });
   return legacy != nullptr;
+}
+
+std::string hexOf(const unsigned char* data, size_t size) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::string sha256HexOf(const unsigned char* data, size_t size) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(data, size, md);
+  return hexOf(md, sizeof md);
 }
 
 }  // namespace trustctl::ossl

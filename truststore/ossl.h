@@ -92,6 +92,10 @@ inline EvpPkeyPtr upRef(EVP_PKEY* k) {
 // provider as a fallback; it is unloaded at exit. Returns false when it cannot be loaded.
 bool loadLegacyProvider();
 
+// Lowercase hex of bytes, and of their SHA-256 (fingerprints, key ids).
+std::string hexOf(const unsigned char* data, size_t size);
+std::string sha256HexOf(const unsigned char* data, size_t size);
+
 // Drains the thread's OpenSSL error queue into one line ("" when empty).
 std::string drainErrors();
 

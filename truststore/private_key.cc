@@ -1,7 +1,6 @@
 #include "truststore/private_key.h"
 
 #include <openssl/pem.h>
-#include <openssl/sha.h>
 
 #include "truststore/ossl.h"
 
@@ -14,13 +13,7 @@ PrivateKeyPtr PrivateKey::fromEvp(EVP_PKEY* key) {
   int len = i2d_PUBKEY(key, &spki);
   if (len > 0) {
     ossl::OpensslBytesPtr owned(spki);
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256(spki, static_cast<size_t>(len), md);
-    static const char kDigits[] = "0123456789abcdef";
-    for (unsigned char b : md) {
-      out->spki_sha256_ += kDigits[b >> 4];
-      out->spki_sha256_ += kDigits[b & 0xf];
-    }
+    out->spki_sha256_ = ossl::sha256HexOf(spki, static_cast<size_t>(len));
   }
   return out;
 }

@@ -101,8 +101,12 @@ std::optional<std::string> StoreState::entryWithSameContent(const std::vector<st
                                                             const std::string& key_id) const {
   std::set<std::string> wanted(certs.begin(), certs.end());
   for (const auto& [name, e] : entries) {
-    if (e.key_id == key_id &&
-        std::set<std::string>(e.certificates.begin(), e.certificates.end()) == wanted) {
+    // Cheap tests first: this runs once per import over the whole library.
+    if (e.key_id != key_id || e.certificates.size() != certs.size() ||
+        wanted.count(e.certificates.front()) == 0) {
+      continue;
+    }
+    if (std::set<std::string>(e.certificates.begin(), e.certificates.end()) == wanted) {
       return name;
     }
   }
