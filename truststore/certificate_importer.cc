@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <set>
 
 #include <openssl/err.h>
@@ -316,9 +315,14 @@ Result<std::string> readInputFile(const std::string& path) {
   if (!in) {
     return fail(ErrorCode::Io, path + ": cannot be read (permission denied?)");
   }
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() > kMaxImportBytes) {
-    return fail(ErrorCode::FileTooLarge, path + ": over the 32 MiB limit");
+  // st_size is 0 for pipes and devices (/dev/stdin, a FIFO), so the limit holds while reading.
+  std::string data;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    data.append(buf, static_cast<size_t>(in.gcount()));
+    if (data.size() > kMaxImportBytes) {
+      return fail(ErrorCode::FileTooLarge, path + ": over the 32 MiB limit");
+    }
   }
   return data;
 }
@@ -341,8 +345,10 @@ Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& 
       if (auto decoded = decodeBareBase64(bytes)) {
         Collected retry;
         auto again = parseBinary(*decoded, retry, label, password);
-        if (again) {
-          format = again;
+        // Once the decoded bytes are recognized (a PKCS#12 with a wrong password, a DER key),
+        // their error says more than "not a certificate" does.
+        if (again || again.error().code != ErrorCode::UnrecognizedFormat) {
+          format = std::move(again);
           collected = std::move(retry);
         }
       }

@@ -1,10 +1,13 @@
+// The certificate builder of test_pki.h. Every certificate is signed on the spot with a fresh
+// key (unless one is reused), and its validity is anchored to the injected `now`, so a test
+// gives the same verdict in any year.
 #include "tests/support/test_pki.h"
 
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "truststore/ossl.h"
 
@@ -12,9 +15,14 @@ namespace trustctl::testing {
 
 namespace {
 
+// CertOptions' default lifetime; a CA built with it gets a longer one instead (see defaultCa).
+constexpr std::int64_t kYear = 365LL * 86400;
+
+enum class Role { Root, Intermediate, Leaf, SelfSignedLeaf };
+
 void check(bool ok, const char* what) {
   if (!ok) {
-    throw std::runtime_error(std::string("test PKI: ") + what + ": " + ossl::drainErrors());
+    throw std::runtime_error(std::string("test PKI: ") + what + " failed: " + ossl::drainErrors());
   }
 }
 
@@ -35,6 +43,23 @@ PrivateKeyPtr generateKey(KeyType type) {
   return truststore::PrivateKey::fromEvp(key.get());
 }
 
+// Real CAs outlive their leaves; a chain whose CA expires first would make every "expired
+// leaf" test ambiguous. Only the untouched default is stretched, so explicit offsets win.
+CertOptions defaultCa(CertOptions opts, std::int64_t lifetime) {
+  if (opts.not_after_offset == kYear) {
+    opts.not_after_offset = lifetime;
+  }
+  return opts;
+}
+
+void addNameEntry(X509_NAME* name, const char* field, const std::string& value) {
+  check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) == 1,
+        "subject name");
+}
+
+// `issuer` is the certificate itself for self-signed ones: SKI/AKI read the issuer's key id.
 void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -44,98 +69,95 @@ void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   check(X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
 }
 
-enum class Role { Root, Intermediate, Leaf, SelfSignedLeaf };
+std::string joined(const std::vector<std::string>& items, const std::string& prefix) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ",") + prefix + item;
+  }
+  return out;
+}
 
-}  // namespace
+void setValidity(X509* x, UnixTime now, const CertOptions& opts) {
+  // X509_time_adj_ex takes the base instant explicitly, which keeps the wall clock out.
+  time_t base = static_cast<time_t>(now);
+  check(X509_time_adj_ex(X509_getm_notBefore(x), 0, static_cast<long>(opts.not_before_offset),
+                         &base) != nullptr,
+        "notBefore");
+  check(X509_time_adj_ex(X509_getm_notAfter(x), 0, static_cast<long>(opts.not_after_offset),
+                         &base) != nullptr,
+        "notAfter");
+}
 
-TestPki::TestPki(UnixTime now) : now_(now) {}
-
-namespace {
+void addRoleExtensions(X509* x, X509* signer, Role role, const std::string& cn,
+                       const CertOptions& opts) {
+  bool is_leaf = role == Role::Leaf || role == Role::SelfSignedLeaf;
+  bool ca = (!is_leaf || opts.ca) && !opts.force_not_ca;
+  if (ca) {
+    addExtension(x, signer, NID_basic_constraints, "critical,CA:TRUE");
+    addExtension(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else if (is_leaf) {
+    addExtension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
+    addExtension(x, signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    addExtension(x, signer, NID_ext_key_usage, "serverAuth,clientAuth");
+  } else {
+    // A "CA" forced to CA:FALSE still carries keyCertSign, as broken real-world ones do, so
+    // only basicConstraints tells it apart.
+    addExtension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
+    addExtension(x, signer, NID_key_usage, "critical,keyCertSign,digitalSignature");
+  }
+  addExtension(x, signer, NID_subject_key_identifier, "hash");
+  if (role == Role::Intermediate || role == Role::Leaf) {
+    addExtension(x, signer, NID_authority_key_identifier, "keyid:always");
+  }
+  std::vector<std::string> sans = opts.sans;
+  if (sans.empty() && is_leaf) {
+    sans.push_back("DNS:" + cn);
+  }
+  if (!sans.empty()) {
+    addExtension(x, signer, NID_subject_alt_name, joined(sans, ""));
+  }
+  if (!opts.aia_ca_issuers.empty()) {
+    addExtension(x, signer, NID_info_access, joined(opts.aia_ca_issuers, "caIssuers;URI:"));
+  }
+}
 
 Issued build(Role role, const std::string& cn, const CertOptions& opts, const Issued* issuer,
              UnixTime now, long serial) {
   PrivateKeyPtr key = opts.reuse_key != nullptr ? *opts.reuse_key : generateKey(opts.key);
   ossl::X509Ptr x(X509_new());
   check(x != nullptr, "X509_new");
-  X509_set_version(x.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x.get()), serial);
+  check(X509_set_version(x.get(), X509_VERSION_3) == 1, "version");
+  check(ASN1_INTEGER_set(X509_get_serialNumber(x.get()), serial) == 1, "serial");
   X509_NAME* name = X509_get_subject_name(x.get());
   if (!opts.organization.empty()) {
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(opts.organization.c_str()),
-                               -1, -1, 0);
+    addNameEntry(name, "O", opts.organization);
   }
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  bool self = issuer == nullptr;
-  X509* signer_cert = self ? x.get() : issuer->cert->x509();
-  check(X509_set_issuer_name(x.get(), X509_get_subject_name(signer_cert)) == 1, "issuer name");
-  time_t base = static_cast<time_t>(now);
-  check(X509_time_adj_ex(X509_getm_notBefore(x.get()), 0, opts.not_before_offset, &base) != nullptr,
-        "notBefore");
-  check(X509_time_adj_ex(X509_getm_notAfter(x.get()), 0, opts.not_after_offset, &base) != nullptr,
-        "notAfter");
-  check(X509_set_pubkey(x.get(), key->evp()) == 1, "pubkey");
-  bool ca = (role == Role::Root || role == Role::Intermediate || opts.ca) && !opts.force_not_ca;
-  if (ca) {
-    addExtension(x.get(), signer_cert, NID_basic_constraints, "critical,CA:TRUE");
-    addExtension(x.get(), signer_cert, NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    addExtension(x.get(), signer_cert, NID_basic_constraints, "critical,CA:FALSE");
-    if (role == Role::Leaf || role == Role::SelfSignedLeaf) {
-      addExtension(x.get(), signer_cert, NID_key_usage,
-                   "critical,digitalSignature,keyEncipherment");
-      addExtension(x.get(), signer_cert, NID_ext_key_usage, "serverAuth,clientAuth");
-    } else {
-      // A "CA" forced to CA:FALSE still carries keyCertSign, as broken real-world ones do.
-      addExtension(x.get(), signer_cert, NID_key_usage, "critical,keyCertSign,digitalSignature");
-    }
-  }
-  addExtension(x.get(), signer_cert, NID_subject_key_identifier, "hash");
-  if (!self) {
-    addExtension(x.get(), signer_cert, NID_authority_key_identifier, "keyid:always");
-  }
-  std::vector<std::string> sans = opts.sans;
-  if (sans.empty() && (role == Role::Leaf || role == Role::SelfSignedLeaf)) {
-    sans.push_back("DNS:" + cn);
-  }
-  if (!sans.empty()) {
-    std::string value;
-    for (const auto& s : sans) {
-      value += (value.empty() ? "" : ",") + s;
-    }
-    addExtension(x.get(), signer_cert, NID_subject_alt_name, value);
-  }
-  if (!opts.aia_ca_issuers.empty()) {
-    std::string value;
-    for (const auto& u : opts.aia_ca_issuers) {
-      value += (value.empty() ? "" : ",") + std::string("caIssuers;URI:") + u;
-    }
-    addExtension(x.get(), signer_cert, NID_info_access, value);
-  }
-  EVP_PKEY* signing_key = self ? key->evp() : issuer->key->evp();
+  addNameEntry(name, "CN", cn);
+  X509* signer = issuer == nullptr ? x.get() : issuer->cert->x509();
+  check(X509_set_issuer_name(x.get(), X509_get_subject_name(signer)) == 1, "issuer name");
+  setValidity(x.get(), now, opts);
+  check(X509_set_pubkey(x.get(), key->evp()) == 1, "public key");
+  addRoleExtensions(x.get(), signer, role, cn, opts);
+  EVP_PKEY* signing_key = issuer == nullptr ? key->evp() : issuer->key->evp();
   const EVP_MD* md = EVP_get_digestbyname(opts.digest.c_str());
-  check(md != nullptr, "digest");
-  check(X509_sign(x.get(), signing_key, md) > 0, "sign");
+  check(md != nullptr, "digest lookup");
+  check(X509_sign(x.get(), signing_key, md) > 0, "signing");
   auto cert = truststore::Certificate::fromX509(x.get());
-  check(static_cast<bool>(cert), "wrap certificate");
+  check(static_cast<bool>(cert), "wrapping the certificate");
   return Issued{*cert, key};
 }
 
 }  // namespace
 
+TestPki::TestPki(UnixTime now) : now_(now) {}
+
 Issued TestPki::makeRoot(const std::string& cn, CertOptions opts) {
-  if (opts.not_after_offset == 365LL * 86400) {
-    opts.not_after_offset = 10LL * 365 * 86400;
-  }
-  return build(Role::Root, cn, opts, nullptr, now_, serial_++);
+  return build(Role::Root, cn, defaultCa(std::move(opts), 10 * kYear), nullptr, now_, serial_++);
 }
 
 Issued TestPki::makeIntermediate(const Issued& issuer, const std::string& cn, CertOptions opts) {
-  if (opts.not_after_offset == 365LL * 86400) {
-    opts.not_after_offset = 5LL * 365 * 86400;
-  }
-  return build(Role::Intermediate, cn, opts, &issuer, now_, serial_++);
+  return build(Role::Intermediate, cn, defaultCa(std::move(opts), 5 * kYear), &issuer, now_,
+               serial_++);
 }
 
 Issued TestPki::makeLeaf(const Issued& issuer, const std::string& cn, CertOptions opts) {
