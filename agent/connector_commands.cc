@@ -144,8 +144,7 @@ void runShow(CliContext& ctx, const std::string& name) {
   }
   const truststore::Connector* c = snapshot->state.findConnector(name);
   if (c == nullptr) {
-    ctx.fail({ErrorCode::ConnectorNotFound,
-              "no connector is named '" + name + "'; see 'trustctl connector list'"});
+    ctx.fail(truststore::connectorNotFoundError(name));
     return;
   }
   nlohmann::json j = connectorJson(ctx, store, snapshot->state, *c);
@@ -192,7 +191,7 @@ void runPath(CliContext& ctx, const std::string& name, const std::string& file) 
     return;
   }
   if (snapshot->state.findConnector(name) == nullptr) {
-    ctx.fail({ErrorCode::ConnectorNotFound, "no connector is named '" + name + "'"});
+    ctx.fail(truststore::connectorNotFoundError(name));
     return;
   }
   static const std::map<std::string, const char*> kFiles{

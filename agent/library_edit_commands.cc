@@ -119,7 +119,7 @@ void runExportIdentity(CliContext& ctx, const std::string& name, const std::stri
   }
   const truststore::Entry* entry = snapshot->state.findEntry(name);
   if (entry == nullptr) {
-    ctx.fail({ErrorCode::EntryNotFound, "no library entry is named '" + name + "'"});
+    ctx.fail(truststore::entryNotFoundError(name));
     return;
   }
   if (entry->key_id.empty()) {

@@ -120,8 +120,7 @@ void runShow(CliContext& ctx, const std::string& name, bool pem) {
   const auto& state = snapshot->state;
   const truststore::Entry* entry = state.findEntry(name);
   if (entry == nullptr) {
-    ctx.fail({ErrorCode::EntryNotFound,
-              "no library entry is named '" + name + "'; see 'trustctl list'"});
+    ctx.fail(truststore::entryNotFoundError(name));
     return;
   }
   UnixTime now = wallClockNow();
@@ -169,8 +168,7 @@ void runWhereUsed(CliContext& ctx, const std::string& name) {
     return;
   }
   if (snapshot->state.findEntry(name) == nullptr) {
-    ctx.fail({ErrorCode::EntryNotFound,
-              "no library entry is named '" + name + "'; see 'trustctl list'"});
+    ctx.fail(truststore::entryNotFoundError(name));
     return;
   }
   nlohmann::json uses = nlohmann::json::array();

@@ -62,8 +62,7 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
   std::string generation = ctx.store().currentGenerationDir();
   std::string dir = generation + "/connectors/" + args.connector;
   if (generation.empty() || !truststore::pathExists(dir)) {
-    ctx.fail({ErrorCode::ConnectorNotFound,
-              "no connector is named '" + args.connector + "'; see 'trustctl connector list'"});
+    ctx.fail(truststore::connectorNotFoundError(args.connector));
     return;
   }
   auto anchors = truststore::AnchorSet::loadIndexed(dir + "/" + truststore::kAnchorsDerFile,

@@ -10,8 +10,7 @@ namespace {
 Result<Connector*> findConnector(Transaction& tx, const std::string& name) {
   auto it = tx.state().connectors.find(name);
   if (it == tx.state().connectors.end()) {
-    return fail(ErrorCode::ConnectorNotFound,
-                "no connector is named '" + name + "'; see 'trustctl connector list'");
+    return tl::unexpected(connectorNotFoundError(name));
   }
   return &it->second;
 }
@@ -19,8 +18,7 @@ Result<Connector*> findConnector(Transaction& tx, const std::string& name) {
 Result<const Entry*> findEntry(const Transaction& tx, const std::string& name) {
   const Entry* e = tx.state().findEntry(name);
   if (e == nullptr) {
-    return fail(ErrorCode::EntryNotFound,
-                "no library entry is named '" + name + "'; import it first ('trustctl import')");
+    return tl::unexpected(entryNotFoundError(name));
   }
   return e;
 }

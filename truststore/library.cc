@@ -17,8 +17,7 @@ std::string joined(const std::vector<std::string>& names) {
 Result<Entry*> mutableEntry(Transaction& tx, const std::string& name) {
   auto it = tx.state().entries.find(name);
   if (it == tx.state().entries.end()) {
-    return fail(ErrorCode::EntryNotFound,
-                "no library entry is named '" + name + "'; see 'trustctl list'");
+    return tl::unexpected(entryNotFoundError(name));
   }
   return &it->second;
 }

@@ -228,4 +228,14 @@ Error invalidNameError(std::string_view what, std::string_view name) {
                    "starting with a letter or digit"};
 }
 
+Error entryNotFoundError(const std::string& name) {
+  return Error{ErrorCode::EntryNotFound,
+               "no library entry is named '" + name + "'; see 'trustctl list'"};
+}
+
+Error connectorNotFoundError(const std::string& name) {
+  return Error{ErrorCode::ConnectorNotFound,
+               "no connector is named '" + name + "'; see 'trustctl connector list'"};
+}
+
 }  // namespace trustctl::truststore

@@ -68,5 +68,8 @@ Result<StoreState> parseState(std::string_view json, const std::string& label);
 bool isValidName(std::string_view name);
 // The InvalidName error for `name`, naming which `what` ("entry", "connector").
 Error invalidNameError(std::string_view what, std::string_view name);
+// The EntryNotFound / ConnectorNotFound errors, one wording everywhere.
+Error entryNotFoundError(const std::string& name);
+Error connectorNotFoundError(const std::string& name);
 
 }  // namespace trustctl::truststore
