@@ -16,5 +16,6 @@ void addLibraryEditCommands(CLI::App& app, CliContext& ctx);  // edit, rename, r
 void addConnectorCommands(CLI::App& app, CliContext& ctx);
 void addVerifyCommand(CLI::App& app, CliContext& ctx);
 void addStoreCommands(CLI::App& app, CliContext& ctx);  // log, store check, store path
+void addProbeCommand(CLI::App& app, CliContext& ctx);   // probe (diagnosis, --install)
 
 }  // namespace trustctl::agent

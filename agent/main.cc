@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   addConnectorCommands(app, ctx);
   addVerifyCommand(app, ctx);
   addStoreCommands(app, ctx);
+  addProbeCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -15,6 +15,9 @@ namespace trustctl::truststore {
 struct VerifyOptions {
   UnixTime now = 0;  // required: the instant to judge validity at
   std::string host;  // DNS name or IP literal to match; "" skips the name check
+  // false: judge only the path and signatures, not validity dates (the probe diagnosis checks
+  // dates itself so that an expired certificate and a missing anchor both get reported).
+  bool check_time = true;
 };
 
 struct VerifyOutcome {

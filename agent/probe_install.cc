@@ -1,0 +1,119 @@
+// `trustctl probe --install`: one step from a diagnosis to a working connector. The recommended
+// certificate goes into the library (or is reused when the library already holds it) and is
+// attached to the connector in one transaction.
+#include <unistd.h>
+
+#include <cctype>
+#include <iostream>
+
+#include "agent/probe_command.h"
+#include "truststore/library.h"
+
+namespace trustctl::agent {
+
+namespace {
+
+// An entry name from the certificate's CN: "Demo Root CA" -> "demo-root-ca", made unique.
+std::string entryNameFor(const truststore::Certificate& cert, const truststore::StoreState& state) {
+  const auto& info = cert.info();
+  std::string base;
+  for (char ch : info.subject_cn.empty() ? info.subject : info.subject_cn) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c)) {
+      base += static_cast<char>(std::tolower(c));
+    } else if (!base.empty() && base.back() != '-') {
+      base += '-';
+    }
+  }
+  while (!base.empty() && base.back() == '-') {
+    base.pop_back();
+  }
+  if (base.empty() || !std::isalnum(static_cast<unsigned char>(base[0]))) {
+    base = "cert-" + info.sha256.substr(0, 12);
+  }
+  base = base.substr(0, 56);
+  std::string name = base;
+  for (int n = 2; state.findEntry(name) && n < 1000; ++n) {
+    name = base + "-" + std::to_string(n);
+  }
+  return name;
+}
+
+bool confirm(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+}  // namespace
+
+bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
+                           const probes::ProbeResult& result) {
+  const probes::Recommendation& rec = result.recommendation;
+  if (rec.action != probes::RecommendedAction::Install || !rec.cert) {
+    ctx.fail(
+        {ErrorCode::NothingToInstall,
+         "--install: " + result.capture.target.url() + " needs " +
+             std::string(probes::recommendedActionName(rec.action)) +
+             (rec.action == probes::RecommendedAction::Install
+                  ? ", but the certificate to trust is not available here; ask the owner for it"
+                  : ", not a certificate; see the recommendation above")});
+    return false;
+  }
+  if (rec.kind == "server" && !args.allow_server_pin) {
+    ctx.fail({ErrorCode::ServerPinRefused,
+              "--install: the only certificate to trust is the server's own ('" +
+                  rec.cert->info().subject +
+                  "'); pinning it breaks at every renewal. Add "
+                  "--allow-server-pin to do it anyway"});
+    return false;
+  }
+  std::string what =
+      rec.kind + " certificate '" + rec.cert->info().subject + "' sha256 " + rec.cert->sha256();
+  if (!args.yes) {
+    if (::isatty(STDIN_FILENO) == 0) {
+      ctx.fail({ErrorCode::ConfirmationRequired,
+                "--install: no terminal to confirm on; check the certificate above and add --yes"});
+      return false;
+    }
+    if (!confirm("Trust the " + what + " in connector '" + args.connector + "'?")) {
+      std::cerr << "Nothing installed.\n";
+      ctx.exit_code = kExitProblem;
+      return false;
+    }
+  }
+  truststore::Store store = ctx.store();
+  std::string entry_name;
+  auto updated =
+      store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) -> Result<void> {
+        auto existing = tx.state().entryWithSameContent({rec.cert->sha256()}, "");
+        if (existing) {
+          entry_name = *existing;
+        } else {
+          entry_name = entryNameFor(*rec.cert, tx.state());
+          truststore::ImportRequest request;
+          request.name = entry_name;
+          request.material.certificates = {rec.cert};
+          request.material.format = truststore::InputFormat::Der;
+          request.source = result.capture.target.url() + " (" + rec.source + ")";
+          request.note = "installed by trustctl probe --install";
+          if (auto r = truststore::importEntry(tx, request); !r) {
+            return r;
+          }
+        }
+        return truststore::attachTrust(tx, args.connector, {entry_name});
+      });
+  if (!updated) {
+    ctx.fail(updated.error());
+    return false;
+  }
+  if (!ctx.options.json) {
+    std::cout << "\n"
+              << ctx.green("Installed") << ": " << what << "\n  as library entry '" << entry_name
+              << "', trusted by connector '" << args.connector << "'\n";
+  }
+  return true;
+}
+
+}  // namespace trustctl::agent

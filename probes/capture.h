@@ -1,0 +1,78 @@
+#pragma once
+// What one connection attempt to a target recorded: how far it got, what the server presented
+// and said. A Capture is plain data with a JSON form, so a capture taken from a live server can
+// be replayed into diagnose() in a unit test or by `trustctl probe --replay`. Only the capture
+// functions (https_capture, ldap_capture) touch sockets.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "probes/target.h"
+#include "truststore/certificate.h"
+#include "truststore/error.h"
+#include "truststore/private_key.h"
+
+namespace trustctl::probes {
+
+// Where the attempt stopped, as the transport saw it; diagnose() turns it into a cause.
+enum class CaptureFailure {
+  None,                 // handshake done and the request answered
+  DnsFailure,           // the host name did not resolve
+  ConnectionRefused,    // TCP connect was refused or unreachable
+  Timeout,              // no progress within the time limit (connect, handshake or answer)
+  NotTls,               // the peer answered with bytes that are not TLS
+  StartTlsUnsupported,  // the LDAP server refused or does not offer StartTLS
+  ProtocolMismatch,     // no common TLS version or cipher suite
+  HandshakeFailed,      // any other handshake failure (see alert / detail)
+  AfterHandshake,       // the handshake completed, then the server closed or refused
+};
+std::string_view captureFailureName(CaptureFailure f);
+std::optional<CaptureFailure> captureFailureFromName(std::string_view name);
+
+struct Capture {
+  Target target;
+  std::string servername;  // the name the certificate is checked against (SNI for https)
+  CaptureFailure failure = CaptureFailure::None;
+  std::string detail;  // the library's own words (curl, OpenSSL, GnuTLS, libldap)
+  bool handshake_completed = false;
+  std::string tls_version;  // "TLSv1.3"; "" when not negotiated
+  std::string cipher;
+  int alert_received = -1;  // TLS alert description number from the server, -1 none
+  int alert_sent = -1;      // alert this client sent, -1 none
+  bool client_certificate_requested = false;
+  bool client_certificate_sent = false;
+  std::vector<std::string> chain_der;  // as presented, leaf first
+  int http_status = 0;                 // https: status of the GET, 0 when none
+  std::string http_body;               // https: the first bytes of the answer body
+  int ldap_result = -1;                // ldap: result code of the root DSE read, -1 none
+  std::string ldap_message;            // ldap: diagnostic text
+  double elapsed_seconds = 0;
+};
+
+nlohmann::json captureToJson(const Capture& capture);
+// Fails with InvalidArgument naming the field when the JSON is not a capture.
+Result<Capture> captureFromJson(const nlohmann::json& json);
+
+// A client certificate and key to present (mTLS). For LDAP, libldap reads files: cert_file and
+// key_file name 0600 files holding the same material.
+struct ClientIdentity {
+  std::vector<truststore::CertificatePtr> chain;  // leaf first
+  truststore::PrivateKeyPtr key;
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct CaptureRequest {
+  Target target;
+  std::string servername;  // "" = the URL's host
+  const ClientIdentity* identity = nullptr;
+  double timeout_seconds = 10;
+};
+
+// The TLS alert's name ("handshake_failure", "certificate_required", ...) or "alert N".
+std::string alertName(int description);
+
+}  // namespace trustctl::probes

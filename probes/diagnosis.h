@@ -1,0 +1,93 @@
+#pragma once
+// The pure core of a probe: from a recorded Capture, the connector's anchors, a catalog of
+// known certificates, an instant and a host name, find every reason the connection fails and
+// pick the primary one. No clock, no network, no files: captures replay in unit tests.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/capture.h"
+#include "probes/catalog.h"
+#include "truststore/anchor_set.h"
+#include "truststore/ossl.h"
+#include "truststore/time_util.h"
+
+namespace trustctl::probes {
+
+// The JSON contract's diagnosis codes; names are stable (support scripts depend on them).
+enum class DiagnosisCode {
+  Ok,
+  DnsFailure,
+  ConnectionRefused,
+  Timeout,
+  NotTls,
+  StartTlsUnsupported,
+  ProtocolMismatch,
+  ClientCertificateRequired,
+  UntrustedRoot,
+  MissingIntermediate,
+  SelfSigned,
+  Expired,
+  NotYetValid,
+  HostnameMismatch,
+  WrongEnvironment,
+  WeakCrypto,
+  TlsHandshakeFailed,
+};
+std::string_view diagnosisCodeName(DiagnosisCode code);
+std::vector<DiagnosisCode> allDiagnosisCodes();
+
+struct Problem {
+  DiagnosisCode code = DiagnosisCode::Ok;
+  std::string certificate;  // sha256 of the certificate it is about, "" when none
+  std::string detail;       // one sentence naming the certificate and what is wrong
+};
+
+// The certificate that would make the connector trust the server, when one was identified.
+struct InstallCandidate {
+  truststore::CertificatePtr cert;
+  std::string kind;    // "root", "intermediate", "server"
+  std::string source;  // "presented", "catalog", "library", "connector:NAME", "aia"
+  std::string entry;   // library entry holding it, "" when not in the library
+};
+
+struct Diagnosis {
+  DiagnosisCode code = DiagnosisCode::Ok;
+  std::string summary;            // one plain sentence about the primary cause
+  std::vector<Problem> problems;  // every cause found, primary first; empty when ok
+  std::vector<truststore::CertificatePtr> presented;  // parsed, as sent
+  std::vector<truststore::CertificatePtr> path;       // verified or best partial, leaf first
+  std::optional<InstallCandidate> candidate;
+  // The certificate whose issuer nobody knows (for asking the owner), or null.
+  truststore::CertificatePtr unknown_issuer_of;
+  bool ok() const { return code == DiagnosisCode::Ok; }
+};
+
+// A connector's anchors with the X509_STORE made once for them and shared by every
+// verification of that connector (thread-safe).
+class TrustAnchors {
+ public:
+  explicit TrustAnchors(truststore::AnchorSetPtr anchors);
+  const truststore::AnchorSet& set() const { return *anchors_; }
+  X509_STORE* store() const { return store_.get(); }
+
+ private:
+  truststore::AnchorSetPtr anchors_;
+  ossl::X509StorePtr store_;
+};
+
+struct DiagnoseOptions {
+  UnixTime now = 0;  // required
+  std::string host;  // the name the certificate must carry; "" = capture.servername
+  bool identity_configured = false;
+};
+
+Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Catalog& catalog,
+                   const DiagnoseOptions& options);
+
+// For the human output: the messages users meet elsewhere for this cause (Java, OpenSSL/curl,
+// LDAP), so a search for the ticket's error text lands here.
+std::vector<std::string> messagesSeenElsewhere(DiagnosisCode code);
+
+}  // namespace trustctl::probes

@@ -1,0 +1,321 @@
+#include "probes/https_capture.h"
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include <curl/curl.h>
+
+#include "truststore/ossl.h"
+#include "truststore/version.h"
+
+namespace trustctl::probes {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct CurlEasyDeleter {
+  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+};
+struct CurlMultiDeleter {
+  void operator()(CURLM* m) const noexcept { curl_multi_cleanup(m); }
+};
+struct CurlSlistDeleter {
+  void operator()(curl_slist* s) const noexcept { curl_slist_free_all(s); }
+};
+using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
+using CurlMultiPtr = std::unique_ptr<CURLM, CurlMultiDeleter>;
+using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
+
+constexpr size_t kBodyLimit = 2048;
+
+// State of one transfer, reached from libcurl's and OpenSSL's callbacks through their user
+// pointers.
+struct HttpsTransfer {
+  size_t index = 0;
+  const CaptureRequest* request = nullptr;
+  Capture capture;
+  CurlEasyPtr easy;
+  CurlSlistPtr connect_to;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  int first_record_type = -1;
+  bool saw_server_hello = false;
+  Clock::time_point started;
+};
+
+void noteSession(HttpsTransfer* t, const SSL* ssl) {
+  t->capture.tls_version = SSL_get_version(ssl);
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher) {
+    t->capture.cipher = SSL_CIPHER_get_name(cipher);
+  }
+}
+
+// Replaces OpenSSL's chain verification for this connection: record, then accept, so the
+// handshake goes on and the chain is judged later by trustctl's own verifier.
+int recordPresentedChain(X509_STORE_CTX* store_ctx, void* arg) {
+  auto* t = static_cast<HttpsTransfer*>(arg);
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_untrusted(store_ctx);
+  t->capture.chain_der.clear();
+  for (int i = 0; i < sk_X509_num(chain); ++i) {
+    unsigned char* der = nullptr;
+    int len = i2d_X509(sk_X509_value(chain, i), &der);
+    if (len > 0) {
+      t->capture.chain_der.emplace_back(reinterpret_cast<char*>(der), static_cast<size_t>(len));
+    }
+    ossl::OpensslBytesPtr owner(der);
+  }
+  auto* ssl = static_cast<SSL*>(
+      X509_STORE_CTX_get_ex_data(store_ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  if (ssl) {
+    noteSession(t, ssl);
+  }
+  return 1;
+}
+
+void onTlsMessage(int write_p, int /*version*/, int content_type, const void* buf, size_t len,
+                  SSL* ssl, void* arg) {
+  auto* t = static_cast<HttpsTransfer*>(arg);
+  const auto* p = static_cast<const unsigned char*>(buf);
+  if (len == 0 || !t) {
+    return;
+  }
+  if (content_type == SSL3_RT_HEADER && !write_p && t->first_record_type < 0) {
+    t->first_record_type = p[0];
+  } else if (content_type == SSL3_RT_ALERT && len >= 2) {
+    (write_p ? t->capture.alert_sent : t->capture.alert_received) = p[1];
+  } else if (content_type == SSL3_RT_HANDSHAKE && !write_p) {
+    if (p[0] == SSL3_MT_SERVER_HELLO) {
+      t->saw_server_hello = true;
+    } else if (p[0] == SSL3_MT_CERTIFICATE_REQUEST) {
+      t->capture.client_certificate_requested = true;
+      t->capture.client_certificate_sent = t->request->identity != nullptr;
+    } else if (p[0] == SSL3_MT_FINISHED) {
+      t->capture.handshake_completed = true;
+      noteSession(t, ssl);
+    }
+  }
+}
+
+CURLcode configureSslCtx(CURL* /*easy*/, void* ssl_ctx, void* arg) {
+  auto* t = static_cast<HttpsTransfer*>(arg);
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  SSL_CTX_set_cert_verify_callback(ctx, recordPresentedChain, t);
+  SSL_CTX_set_msg_callback(ctx, onTlsMessage);
+  SSL_CTX_set_msg_callback_arg(ctx, t);
+  const ClientIdentity* id = t->request->identity;
+  if (id && !id->chain.empty() && id->key) {
+    if (SSL_CTX_use_certificate(ctx, id->chain[0]->x509()) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, id->key->evp()) != 1) {
+      ossl::clearErrors();
+      return CURLE_SSL_CERTPROBLEM;
+    }
+    for (size_t i = 1; i < id->chain.size(); ++i) {
+      SSL_CTX_add1_chain_cert(ctx, id->chain[i]->x509());
+    }
+  }
+  return CURLE_OK;
+}
+
+size_t keepBodyPrefix(char* data, size_t size, size_t count, void* arg) {
+  auto* t = static_cast<HttpsTransfer*>(arg);
+  size_t n = size * count;
+  std::string& body = t->capture.http_body;
+  body.append(data, std::min(n, kBodyLimit - std::min(kBodyLimit, body.size())));
+  // Returning less than given stops the transfer: the prefix is all a diagnosis needs.
+  return body.size() >= kBodyLimit ? 0 : n;
+}
+
+bool contains(const char* text, const char* needle) {
+  return std::strstr(text, needle) != nullptr;
+}
+
+std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest* request) {
+  auto t = std::make_unique<HttpsTransfer>();
+  t->index = index;
+  t->request = request;
+  t->capture.target = request->target;
+  t->capture.servername = request->servername.empty() ? request->target.host : request->servername;
+  t->started = Clock::now();
+  t->easy.reset(curl_easy_init());
+  CURL* e = t->easy.get();
+  if (!e) {
+    return t;
+  }
+  Target named = request->target;
+  named.host = t->capture.servername;
+  curl_easy_setopt(e, CURLOPT_URL, named.url().c_str());
+  if (named.host != request->target.host) {
+    // Connect to the URL's address but send SNI and check names for --servername.
+    std::string rule = named.urlHost() + ":" + std::to_string(named.port) + ":" +
+                       request->target.urlHost() + ":" + std::to_string(request->target.port);
+    t->connect_to.reset(curl_slist_append(nullptr, rule.c_str()));
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, t->connect_to.get());
+  }
+  long timeout_ms = static_cast<long>(request->timeout_seconds * 1000);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  // libcurl's verification is off and no CA file is loaded per connection: trustctl verifies
+  // the recorded chain with one shared anchor store per connector.
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+  curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, configureSslCtx);
+  curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, t.get());
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keepBodyPrefix);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "trustctl/" TRUSTCTL_VERSION);
+  return t;
+}
+
+void classify(HttpsTransfer& t, CURLcode rc) {
+  Capture& c = t.capture;
+  c.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t.started).count();
+  long status = 0;
+  curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  c.http_status = static_cast<int>(status);
+  c.detail = t.errbuf[0] ? t.errbuf : curl_easy_strerror(rc);
+  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && c.http_status > 0)) {
+    c.failure = CaptureFailure::None;
+    c.handshake_completed = true;
+    c.detail.clear();
+    return;
+  }
+  const char* err = t.errbuf;
+  if (rc == CURLE_COULDNT_RESOLVE_HOST) {
+    c.failure = CaptureFailure::DnsFailure;
+  } else if (rc == CURLE_COULDNT_CONNECT) {
+    c.failure = CaptureFailure::ConnectionRefused;
+  } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+    c.failure = CaptureFailure::Timeout;
+  } else if (c.handshake_completed) {
+    c.failure = CaptureFailure::AfterHandshake;
+  } else if ((t.first_record_type >= 0 && (t.first_record_type < 20 || t.first_record_type > 24)) ||
+             contains(err, "wrong version number") || contains(err, "packet length too long") ||
+             contains(err, "http request")) {
+    c.failure = CaptureFailure::NotTls;
+  } else if (c.alert_received == 70 || c.alert_sent == 70 ||
+             (c.alert_received == 40 && !t.saw_server_hello) ||
+             contains(err, "unsupported protocol") || contains(err, "no protocols available") ||
+             contains(err, "no shared cipher") || contains(err, "no ciphers available")) {
+    c.failure = CaptureFailure::ProtocolMismatch;
+  } else {
+    c.failure = CaptureFailure::HandshakeFailed;
+  }
+}
+
+}  // namespace
+
+void initCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+void captureHttpsBatch(const std::vector<const CaptureRequest*>& requests, int max_parallel,
+                       const std::function<void(size_t, Capture)>& done) {
+  initCurlOnce();
+  CurlMultiPtr multi(curl_multi_init());
+  size_t next = 0;
+  size_t active = 0;
+  auto launch = [&] {
+    while (next < requests.size() && active < static_cast<size_t>(std::max(1, max_parallel))) {
+      auto t = startTransfer(next, requests[next]);
+      ++next;
+      if (!t->easy || curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
+        t->capture.failure = CaptureFailure::HandshakeFailed;
+        t->capture.detail = "could not start a libcurl transfer";
+        done(t->index, std::move(t->capture));
+        continue;
+      }
+      t.release();  // owned through CURLOPT_PRIVATE until the transfer is done
+      ++active;
+    }
+  };
+  launch();
+  while (active > 0) {
+    int running = 0;
+    curl_multi_perform(multi.get(), &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &queued)) {
+      if (msg->msg != CURLMSG_DONE) {
+        continue;
+      }
+      HttpsTransfer* raw = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
+      std::unique_ptr<HttpsTransfer> t(raw);
+      CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(multi.get(), t->easy.get());
+      classify(*t, rc);
+      --active;
+      done(t->index, std::move(t->capture));
+    }
+    launch();
+    if (active > 0) {
+      curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    }
+  }
+}
+
+Capture captureHttps(const CaptureRequest& request) {
+  Capture out;
+  captureHttpsBatch({&request}, 1, [&](size_t, Capture c) { out = std::move(c); });
+  return out;
+}
+
+Result<std::string> fetchBounded(const std::string& url, double timeout_seconds, size_t max_bytes) {
+  initCurlOnce();
+  CurlEasyPtr easy(curl_easy_init());
+  if (!easy) {
+    return fail(ErrorCode::Io, "could not start a libcurl transfer for " + url);
+  }
+  struct Sink {
+    std::string data;
+    size_t limit;
+  } sink{{}, max_bytes};
+  auto write = +[](char* data, size_t size, size_t count, void* arg) -> size_t {
+    auto* s = static_cast<Sink*>(arg);
+    size_t n = size * count;
+    if (s->data.size() + n > s->limit) {
+      return 0;
+    }
+    s->data.append(data, n);
+    return n;
+  };
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  CURL* e = easy.get();
+  long timeout_ms = static_cast<long>(timeout_seconds * 1000);
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+  curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "trustctl/" TRUSTCTL_VERSION);
+  CURLcode rc = curl_easy_perform(e);
+  if (rc != CURLE_OK) {
+    std::string why = rc == CURLE_WRITE_ERROR
+                          ? "larger than " + std::to_string(max_bytes) + " bytes"
+                          : (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return fail(ErrorCode::Io, "could not fetch " + url + ": " + why);
+  }
+  return sink.data;
+}
+
+}  // namespace trustctl::probes

@@ -1,0 +1,296 @@
+#include "probes/ldap_capture.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <gnutls/gnutls.h>
+#include <ldap.h>
+#include <openldap.h>
+
+namespace trustctl::probes {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What the GnuTLS callbacks record. libldap gives no user pointer to them, and a capture runs
+// start to end on one thread, so the thread's current capture is found through a thread_local.
+struct LdapTlsRecord {
+  Capture* capture = nullptr;
+  bool tls_started = false;
+  bool saw_server_hello = false;
+};
+thread_local LdapTlsRecord* current_record = nullptr;
+
+void noteSession(gnutls_session_t session, Capture& c) {
+  const char* version = gnutls_protocol_get_name(gnutls_protocol_get_version(session));
+  if (version) {
+    std::string v = version;  // GnuTLS says "TLS1.3"; the contract uses OpenSSL's "TLSv1.3"
+    c.tls_version =
+        v.rfind("TLS", 0) == 0 && v.size() > 3 && v[3] != 'v' ? "TLSv" + v.substr(3) : v;
+  }
+  const char* suite = gnutls_ciphersuite_get(session);
+  if (suite) {
+    c.cipher = suite;
+  }
+}
+
+int recordPeerChain(gnutls_session_t session) {
+  LdapTlsRecord* r = current_record;
+  if (!r) {
+    return 0;
+  }
+  unsigned int count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
+  r->capture->chain_der.clear();
+  for (unsigned int i = 0; peers && i < count; ++i) {
+    r->capture->chain_der.emplace_back(reinterpret_cast<const char*>(peers[i].data), peers[i].size);
+  }
+  noteSession(session, *r->capture);
+  return 0;  // accept: the chain is judged by diagnose(), not here
+}
+
+int onHandshakeMessage(gnutls_session_t session, unsigned int type, unsigned int /*when*/,
+                       unsigned int incoming, const gnutls_datum_t* /*msg*/) {
+  LdapTlsRecord* r = current_record;
+  if (!r || !incoming) {
+    return 0;
+  }
+  if (type == GNUTLS_HANDSHAKE_SERVER_HELLO) {
+    r->saw_server_hello = true;
+  } else if (type == GNUTLS_HANDSHAKE_CERTIFICATE_REQUEST) {
+    r->capture->client_certificate_requested = true;
+  } else if (type == GNUTLS_HANDSHAKE_FINISHED) {
+    r->capture->handshake_completed = true;
+    noteSession(session, *r->capture);
+  }
+  return 0;
+}
+
+// libldap calls this after creating the TLS session and before the handshake. Its session
+// handle for GnuTLS (struct tlsg_session in libldap's tls_g.c) begins with the
+// gnutls_session_t, which is how libldap's own code reaches it too.
+int onLdapTlsConnect(LDAP* /*ld*/, void* session_handle, void* /*ctx*/, void* /*arg*/) {
+  LdapTlsRecord* r = current_record;
+  if (!r || !session_handle) {
+    return 0;
+  }
+  r->tls_started = true;
+  gnutls_session_t session = *static_cast<gnutls_session_t*>(session_handle);
+  gnutls_session_set_verify_function(session, recordPeerChain);
+  gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST,
+                                     onHandshakeMessage);
+  return 0;
+}
+
+// Shuts the socket down at the deadline so a blocked read in libldap returns.
+class SocketWatchdog {
+ public:
+  SocketWatchdog(int fd, Clock::time_point deadline)
+      : thread_([this, fd, deadline] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!cv_.wait_until(lock, deadline, [this] { return done_; })) {
+            fired_ = true;
+            ::shutdown(fd, SHUT_RDWR);
+          }
+        }) {}
+  ~SocketWatchdog() { stop(); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  bool fired() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return fired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool fired_ = false;
+  std::thread thread_;
+};
+
+// Connects a TCP socket within the deadline; returns the fd or -1 with the capture's failure set.
+int connectTcp(const Target& target, Clock::time_point deadline, Capture& c) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  int gai = getaddrinfo(target.host.c_str(), std::to_string(target.port).c_str(), &hints, &found);
+  if (gai != 0) {
+    c.failure = CaptureFailure::DnsFailure;
+    c.detail = std::string("could not resolve ") + target.host + ": " + gai_strerror(gai);
+    return -1;
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
+  std::string last_error = "no address";
+  for (addrinfo* a = found; a; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
+    if (fd < 0) {
+      continue;
+    }
+    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      rc = poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+      if (rc == 0) {
+        ::close(fd);
+        c.failure = CaptureFailure::Timeout;
+        c.detail = "TCP connect to " + target.urlHost() + ":" + std::to_string(target.port) +
+                   " did not complete within the timeout";
+        return -1;
+      }
+      int err = 0;
+      socklen_t len = sizeof(err);
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc == 0) {
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+      return fd;
+    }
+    last_error = std::strerror(errno);
+    ::close(fd);
+  }
+  c.failure = CaptureFailure::ConnectionRefused;
+  c.detail =
+      "connect to " + target.urlHost() + ":" + std::to_string(target.port) + ": " + last_error;
+  return -1;
+}
+
+std::string diagnosticMessage(LDAP* ld) {
+  char* text = nullptr;
+  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text);
+  std::string out = text ? text : "";
+  ldap_memfree(text);
+  return out;
+}
+
+bool has(const std::string& text, const char* needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& message, Capture& c) {
+  c.detail = std::string(ldap_err2string(rc)) + (message.empty() ? "" : ": " + message);
+  if (has(message, "unexpected length") || has(message, "unexpected TLS packet") ||
+      (has(message, "illegal or unsupported version") && !r.saw_server_hello)) {
+    c.failure = CaptureFailure::NotTls;
+  } else if (has(message, "cipher suite") || has(message, "unsupported version") ||
+             has(message, "No supported") || (!r.saw_server_hello && has(message, "alert"))) {
+    c.failure = CaptureFailure::ProtocolMismatch;
+  } else {
+    c.failure = CaptureFailure::HandshakeFailed;
+  }
+}
+
+}  // namespace
+
+Capture captureLdap(const CaptureRequest& request) {
+  Capture c;
+  c.target = request.target;
+  c.servername = request.servername.empty() ? request.target.host : request.servername;
+  auto started = Clock::now();
+  auto deadline =
+      started + std::chrono::milliseconds(static_cast<long>(request.timeout_seconds * 1000));
+  auto finish = [&] {
+    c.elapsed_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return c;
+  };
+  int fd = connectTcp(request.target, deadline, c);
+  if (fd < 0) {
+    return finish();
+  }
+  Target named = request.target;
+  named.host = c.servername;
+  LDAP* ld = nullptr;
+  if (ldap_init_fd(fd, LDAP_PROTO_TCP, named.url().c_str(), &ld) != LDAP_SUCCESS || !ld) {
+    ::close(fd);
+    c.failure = CaptureFailure::HandshakeFailed;
+    c.detail = "libldap could not take the connection";
+    return finish();
+  }
+  LdapTlsRecord record;
+  record.capture = &c;
+  current_record = &record;
+  SocketWatchdog watchdog(fd, deadline);
+  int version = LDAP_VERSION3;
+  int never = LDAP_OPT_X_TLS_NEVER;  // capture whatever is presented; diagnose() judges it
+  timeval limit{
+      static_cast<time_t>(request.timeout_seconds),
+      static_cast<suseconds_t>(
+          (request.timeout_seconds - static_cast<time_t>(request.timeout_seconds)) * 1e6)};
+  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &limit);
+  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &limit);
+  ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
+  ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB, reinterpret_cast<void*>(&onLdapTlsConnect));
+  if (request.identity && !request.identity->cert_file.empty()) {
+    ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, request.identity->cert_file.c_str());
+    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, request.identity->key_file.c_str());
+  }
+  int is_server = 0;
+  ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+
+  int rc = request.target.protocol == Protocol::Ldaps ? ldap_install_tls(ld)
+                                                      : ldap_start_tls_s(ld, nullptr, nullptr);
+  if (rc != LDAP_SUCCESS) {
+    std::string message = diagnosticMessage(ld);
+    if (watchdog.fired()) {
+      c.failure = CaptureFailure::Timeout;
+      c.detail = std::string(record.tls_started ? "the TLS handshake" : "the server's answer") +
+                 " did not complete within " +
+                 std::to_string(static_cast<int>(request.timeout_seconds)) + " s";
+    } else if (!record.tls_started) {
+      c.failure = CaptureFailure::StartTlsUnsupported;
+      c.detail = std::string("StartTLS refused: ") + ldap_err2string(rc) +
+                 (message.empty() ? "" : " (" + message + ")");
+    } else if (c.handshake_completed) {
+      c.failure = CaptureFailure::AfterHandshake;
+      c.detail = std::string(ldap_err2string(rc)) + (message.empty() ? "" : ": " + message);
+    } else {
+      classifyTlsFailure(record, rc, message, c);
+    }
+  } else {
+    c.handshake_completed = true;
+    c.client_certificate_sent = c.client_certificate_requested && request.identity != nullptr;
+    const char* attrs[] = {"supportedLDAPVersion", "namingContexts", nullptr};
+    LDAPMessage* result = nullptr;
+    rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", const_cast<char**>(attrs), 0,
+                           nullptr, nullptr, &limit, 1, &result);
+    ldap_msgfree(result);
+    c.ldap_result = rc;
+    c.ldap_message = diagnosticMessage(ld);
+    if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
+      c.failure = watchdog.fired() ? CaptureFailure::Timeout : CaptureFailure::AfterHandshake;
+      c.detail = std::string("reading the root DSE failed: ") + ldap_err2string(rc) +
+                 (c.ldap_message.empty() ? "" : " (" + c.ldap_message + ")");
+    }
+  }
+  watchdog.stop();
+  current_record = nullptr;
+  ldap_unbind_ext_s(ld, nullptr, nullptr);
+  return finish();
+}
+
+}  // namespace trustctl::probes

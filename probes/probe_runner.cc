@@ -1,0 +1,187 @@
+#include "probes/probe_runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "probes/https_capture.h"
+#include "probes/ldap_capture.h"
+#include "truststore/certificate_importer.h"
+
+namespace trustctl::probes {
+
+namespace {
+
+// Follows AIA caIssuers of the certificate whose issuer is unknown, adding what it finds to the
+// catalog as source "aia". Returns true when something new was added.
+bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOptions& options) {
+  if (!options.fetch_aia || !d.unknown_issuer_of) {
+    return false;
+  }
+  bool added = false;
+  for (const auto& url : d.unknown_issuer_of->info().ca_issuers) {
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      continue;
+    }
+    auto bytes = fetchBounded(url, options.aia_timeout_seconds, options.aia_max_bytes);
+    if (!bytes) {
+      continue;
+    }
+    auto material = truststore::parseImport(*bytes, url, [] { return std::nullopt; });
+    if (!material) {
+      continue;
+    }
+    for (const auto& cert : material->certificates) {
+      catalog.add(cert, "aia");
+      added = true;
+    }
+    if (added) {
+      break;
+    }
+  }
+  return added;
+}
+
+ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
+                     const RunnerOptions& options) {
+  ProbeResult result;
+  DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
+  result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  // An issuer reached through AIA may itself point further up (intermediate -> root).
+  for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, catalog, options); ++hop) {
+    result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  }
+  RecommendContext ctx{capture.target.url(), job.connector,
+                       job.request.servername.empty() ? "" : job.request.servername};
+  result.recommendation = recommend(result.diagnosis, capture, ctx);
+  result.connector = job.connector;
+  result.capture = std::move(capture);
+  return result;
+}
+
+}  // namespace
+
+ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
+                            UnixTime now) {
+  ProbeResult result;
+  result.diagnosis =
+      diagnose(capture, *job.trust, catalog, {now, capture.servername, job.identity_configured});
+  RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
+  result.recommendation = recommend(result.diagnosis, capture, ctx);
+  result.connector = job.connector;
+  result.capture = std::move(capture);
+  return result;
+}
+
+void runProbes(const std::vector<ProbeJob>& jobs, Catalog& catalog, const RunnerOptions& options,
+               const std::function<void(size_t, ProbeResult)>& done) {
+  initCurlOnce();
+  std::mutex done_mutex;
+  auto finish = [&](size_t index, Capture capture) {
+    ProbeResult result = evaluate(std::move(capture), jobs[index], catalog, options);
+    std::lock_guard<std::mutex> lock(done_mutex);
+    done(index, std::move(result));
+  };
+  std::vector<size_t> ldap_jobs;
+  std::vector<const CaptureRequest*> https_requests;
+  std::vector<size_t> https_jobs;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].request.target.protocol == Protocol::Https) {
+      https_requests.push_back(&jobs[i].request);
+      https_jobs.push_back(i);
+    } else {
+      ldap_jobs.push_back(i);
+    }
+  }
+  std::atomic<size_t> next_ldap{0};
+  std::vector<std::thread> workers;
+  size_t worker_count =
+      std::min<size_t>(ldap_jobs.size(), static_cast<size_t>(std::max(1, options.ldap_workers)));
+  for (size_t w = 0; w < worker_count; ++w) {
+    workers.emplace_back([&] {
+      for (size_t k = next_ldap++; k < ldap_jobs.size(); k = next_ldap++) {
+        size_t index = ldap_jobs[k];
+        finish(index, captureLdap(jobs[index].request));
+      }
+    });
+  }
+  if (!https_requests.empty()) {
+    captureHttpsBatch(https_requests, options.max_parallel_https, [&](size_t k, Capture capture) {
+      finish(https_jobs[k], std::move(capture));
+    });
+  }
+  for (auto& w : workers) {
+    w.join();
+  }
+}
+
+namespace {
+
+nlohmann::json nullable(const std::string& s) {
+  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+}
+
+nlohmann::json certificateJson(const truststore::Certificate& c) {
+  const auto& i = c.info();
+  return {{"subject", i.subject},
+          {"issuer", i.issuer},
+          {"sha256", i.sha256},
+          {"not_before", formatRfc3339(i.not_before)},
+          {"not_after", formatRfc3339(i.not_after)},
+          {"is_ca", i.is_ca},
+          {"self_signed", i.self_signed},
+          {"san", i.sans}};
+}
+
+}  // namespace
+
+nlohmann::json probeResultJson(const ProbeResult& r) {
+  const Capture& c = r.capture;
+  const Diagnosis& d = r.diagnosis;
+  const Recommendation& rec = r.recommendation;
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto& p : d.problems) {
+    problems.push_back({{"code", diagnosisCodeName(p.code)},
+                        {"certificate", nullable(p.certificate)},
+                        {"detail", p.detail}});
+  }
+  nlohmann::json chain = nlohmann::json::array();
+  for (const auto& cert : d.presented) {
+    chain.push_back(certificateJson(*cert));
+  }
+  nlohmann::json path = nlohmann::json::array();
+  for (const auto& cert : d.path) {
+    path.push_back(cert->sha256());
+  }
+  nlohmann::json tls = {{"version", nullable(c.tls_version)},
+                        {"cipher", nullable(c.cipher)},
+                        {"client_certificate_requested", c.client_certificate_requested}};
+  std::string subject = rec.cert              ? rec.cert->info().subject
+                        : d.unknown_issuer_of ? d.unknown_issuer_of->info().issuer
+                                              : "";
+  nlohmann::json recommendation = {
+      {"action", recommendedActionName(rec.action)},
+      {"kind", nullable(rec.kind)},
+      {"sha256", rec.cert ? nlohmann::json(rec.cert->sha256()) : nlohmann::json(nullptr)},
+      {"subject", nullable(subject)},
+      {"source", nullable(rec.source)},
+      {"command", nullable(rec.command)},
+      {"request_text", nullable(rec.request_text)}};
+  if (!rec.note.empty()) {
+    recommendation["note"] = rec.note;
+  }
+  return {{"target", c.target.url()},
+          {"protocol", protocolName(c.target.protocol)},
+          {"connector", nullable(r.connector)},
+          {"verdict", d.ok() ? "ok" : "fail"},
+          {"diagnosis",
+           {{"code", diagnosisCodeName(d.code)}, {"summary", d.summary}, {"problems", problems}}},
+          {"tls", tls},
+          {"presented_chain", chain},
+          {"path", path},
+          {"recommendation", recommendation},
+          {"elapsed_seconds", c.elapsed_seconds}};
+}
+
+}  // namespace trustctl::probes

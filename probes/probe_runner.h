@@ -1,0 +1,57 @@
+#pragma once
+// Runs many probes at once and hands back each one's capture, diagnosis and recommendation:
+// HTTPS targets on one curl multi handle, LDAP targets on a small pool of threads (libldap is
+// blocking), both at the same time. Before diagnosing, it fetches a missing issuer from the
+// AIA caIssuers URL (bounded in time and size) into the catalog. Every probe ends within its
+// timeout, plus at most the AIA fetches' bound.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "probes/capture.h"
+#include "probes/catalog.h"
+#include "probes/diagnosis.h"
+#include "probes/recommendation.h"
+
+namespace trustctl::probes {
+
+struct ProbeJob {
+  CaptureRequest request;
+  std::string connector;  // "" when none
+  std::shared_ptr<const TrustAnchors> trust;
+  bool identity_configured = false;
+};
+
+struct ProbeResult {
+  Capture capture;
+  Diagnosis diagnosis;
+  Recommendation recommendation;
+  std::string connector;
+};
+
+struct RunnerOptions {
+  UnixTime now = 0;  // required
+  int max_parallel_https = 64;
+  int ldap_workers = 8;
+  bool fetch_aia = true;
+  double aia_timeout_seconds = 5;
+  size_t aia_max_bytes = 256 * 1024;
+};
+
+// `done(index, result)` is called once per job, serialized (never two at once), from whichever
+// thread finished the job.
+void runProbes(const std::vector<ProbeJob>& jobs, Catalog& catalog, const RunnerOptions& options,
+               const std::function<void(size_t, ProbeResult)>& done);
+
+// Diagnosis and recommendation of a recorded capture (no network; `--replay`).
+ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
+                            UnixTime now);
+
+// The JSON contract object for one target.
+nlohmann::json probeResultJson(const ProbeResult& result);
+
+}  // namespace trustctl::probes

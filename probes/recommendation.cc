@@ -1,0 +1,154 @@
+#include "probes/recommendation.h"
+
+namespace trustctl::probes {
+
+namespace {
+
+std::string shellQuote(const std::string& s) {
+  bool plain = !s.empty() && s.find_first_not_of(
+                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                 "-_./:@=+,[]") == std::string::npos;
+  if (plain) {
+    return s;
+  }
+  std::string out = "'";
+  for (char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+std::string connectorOrPlaceholder(const RecommendContext& ctx) {
+  return ctx.connector.empty() ? "<connector>" : ctx.connector;
+}
+
+std::string probeInstallCommand(const RecommendContext& ctx, bool server_pin) {
+  std::string cmd = "trustctl probe " + shellQuote(ctx.url) + " --connector " +
+                    connectorOrPlaceholder(ctx) + " --install";
+  if (!ctx.servername.empty()) {
+    cmd += " --servername " + shellQuote(ctx.servername);
+  }
+  return server_pin ? cmd + " --allow-server-pin" : cmd;
+}
+
+std::string displayName(const truststore::CertificateInfo& i) {
+  return i.subject_cn.empty() ? i.subject : i.subject_cn;
+}
+
+// Modelled on how vendors ask customers for a CA (seed 003): name it by subject, issuer and key
+// identifier, ask for Base64 PEM, and say no private key is wanted.
+std::string requestIssuer(const truststore::Certificate& top, const std::string& host) {
+  const auto& i = top.info();
+  std::string text = "Please send the certificate of the CA that issued the certificate of " +
+                     host + ": issuer \"" + i.issuer + "\"";
+  if (!i.authority_key_id.empty()) {
+    text += ", key identifier " + i.authority_key_id;
+  }
+  return text +
+         ". We need it as a Base64-encoded X.509 (.pem/.cer) file, together with the root CA "
+         "it chains to. Only the certificate, never a private key.";
+}
+
+}  // namespace
+
+std::string_view recommendedActionName(RecommendedAction a) {
+  switch (a) {
+    case RecommendedAction::None:
+      return "none";
+    case RecommendedAction::Install:
+      return "install";
+    case RecommendedAction::FixServer:
+      return "fix_server";
+    case RecommendedAction::ConfigureIdentity:
+      return "configure_identity";
+    case RecommendedAction::CheckNetwork:
+      return "check_network";
+  }
+  return "none";
+}
+
+Recommendation recommend(const Diagnosis& d, const Capture& capture, const RecommendContext& ctx) {
+  Recommendation r;
+  std::string host = capture.servername.empty() ? capture.target.host : capture.servername;
+  const std::string detail = d.problems.empty() ? "" : d.problems[0].detail;
+  switch (d.code) {
+    case DiagnosisCode::Ok:
+      return r;
+    case DiagnosisCode::DnsFailure:
+    case DiagnosisCode::ConnectionRefused:
+    case DiagnosisCode::Timeout:
+    case DiagnosisCode::NotTls:
+      r.action = RecommendedAction::CheckNetwork;
+      r.note = d.code == DiagnosisCode::NotTls
+                   ? "Check the scheme and port: https:// and ldaps:// expect TLS at once, ldap:// "
+                     "uses StartTLS."
+                   : "Check the host name, the port and the firewalls between this machine and " +
+                         host + ".";
+      return r;
+    case DiagnosisCode::UntrustedRoot:
+    case DiagnosisCode::MissingIntermediate:
+    case DiagnosisCode::SelfSigned:
+    case DiagnosisCode::WrongEnvironment:
+      break;
+    case DiagnosisCode::ClientCertificateRequired:
+      r.action = RecommendedAction::ConfigureIdentity;
+      r.command =
+          "trustctl import CLIENT.p12 --identity --name CLIENT-ID && trustctl connector identity " +
+          connectorOrPlaceholder(ctx) + " CLIENT-ID";
+      r.request_text =
+          "Please tell us which CA your server accepts client certificates from, and issue "
+          "a client certificate for our connection from it.";
+      return r;
+    default:
+      r.action = RecommendedAction::FixServer;
+      r.request_text =
+          "The TLS service at " + ctx.url + " needs a fix on the server side: " + detail + ".";
+      return r;
+  }
+  if (!d.candidate) {
+    r.action = RecommendedAction::Install;
+    r.source = "unavailable";
+    if (d.unknown_issuer_of) {
+      r.kind = "root";
+      r.request_text = requestIssuer(*d.unknown_issuer_of, host);
+    } else {
+      r.request_text = "Please send the root CA certificate of " + host +
+                       " as a Base64-encoded X.509 (.pem/.cer) file.";
+    }
+    r.note = "The certificate to trust is not known on this machine; ask the owner of " + host +
+             " for it, then import it and trust it: trustctl import FILE --name NAME && "
+             "trustctl connector trust " +
+             connectorOrPlaceholder(ctx) + " NAME";
+    return r;
+  }
+  const InstallCandidate& c = *d.candidate;
+  r.action = RecommendedAction::Install;
+  r.kind = c.kind;
+  r.cert = c.cert;
+  r.source = c.source;
+  r.entry = c.entry;
+  if (!c.entry.empty()) {
+    r.command = "trustctl connector trust " + connectorOrPlaceholder(ctx) + " " + c.entry;
+  } else {
+    r.command = probeInstallCommand(ctx, c.kind == "server");
+  }
+  if (c.kind == "server") {
+    r.note =
+        "This pins the server's own certificate: it must be replaced at every renewal. "
+        "Prefer the CA that issues it if the owner has one.";
+  } else if (c.kind == "intermediate") {
+    r.request_text = "Please configure " + host + " to send its intermediate certificate \"" +
+                     displayName(c.cert->info()) +
+                     "\" with its own (the full chain); clients that "
+                     "do not trust the intermediate directly cannot connect today.";
+    r.note =
+        "Trusting the intermediate works now; the server owner should still send the full chain.";
+  } else if (d.code == DiagnosisCode::WrongEnvironment) {
+    r.note =
+        "The connector trusts a look-alike of this CA; check that the test and production "
+        "certificates are not mixed up, then untrust the wrong one.";
+  }
+  return r;
+}
+
+}  // namespace trustctl::probes

@@ -1,0 +1,128 @@
+#include "probes/target.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace trustctl::probes {
+
+namespace {
+
+tl::unexpected<Error> badUrl(std::string_view url, const std::string& what) {
+  return fail(ErrorCode::InvalidUrl, "target '" + std::string(url) + "': " + what);
+}
+
+bool validHostChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+}  // namespace
+
+std::string_view protocolName(Protocol p) {
+  switch (p) {
+    case Protocol::Https:
+      return "https";
+    case Protocol::Ldaps:
+      return "ldaps";
+    case Protocol::LdapStartTls:
+      return "ldap+starttls";
+  }
+  return "https";
+}
+
+std::string Target::urlHost() const {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+std::string Target::url() const {
+  std::string scheme = protocol == Protocol::Https   ? "https"
+                       : protocol == Protocol::Ldaps ? "ldaps"
+                                                     : "ldap";
+  return scheme + "://" + urlHost() + ":" + std::to_string(port) +
+         (protocol == Protocol::Https ? path : "/");
+}
+
+Result<Target> parseTarget(std::string_view url) {
+  Target t;
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) {
+    return badUrl(url, "expected scheme://host[:port], e.g. https://api.example.com");
+  }
+  std::string scheme(url.substr(0, sep));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  int default_port = 0;
+  if (scheme == "https") {
+    t.protocol = Protocol::Https;
+    default_port = 443;
+  } else if (scheme == "ldaps") {
+    t.protocol = Protocol::Ldaps;
+    default_port = 636;
+  } else if (scheme == "ldap") {
+    t.protocol = Protocol::LdapStartTls;
+    default_port = 389;
+  } else {
+    return badUrl(url,
+                  "unknown scheme '" + scheme + "'; use https://, ldaps:// or ldap:// (StartTLS)");
+  }
+  std::string_view rest = url.substr(sep + 3);
+  size_t path_at = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, path_at);
+  t.path = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
+  if (t.path[0] != '/') {
+    t.path = "/" + t.path;
+  }
+  if (authority.find('@') != std::string_view::npos) {
+    return badUrl(url, "credentials in the URL are not accepted; give a password file instead");
+  }
+  std::string_view port_text;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) {
+      return badUrl(url, "an IPv6 address needs a closing ']'");
+    }
+    t.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') {
+        return badUrl(url, "unexpected text after the IPv6 address");
+      }
+      port_text = after.substr(1);
+    }
+    if (t.host.empty() ||
+        t.host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string::npos) {
+      return badUrl(url, "'" + t.host + "' is not an IPv6 address");
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    t.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) {
+        return badUrl(url, "the port after ':' is empty");
+      }
+    }
+    if (t.host.empty()) {
+      return badUrl(url, "the host name is empty");
+    }
+    if (!std::all_of(t.host.begin(), t.host.end(), validHostChar) || t.host.size() > 253) {
+      return badUrl(url, "'" + t.host + "' is not a valid host name");
+    }
+  }
+  t.port = default_port;
+  if (!port_text.empty()) {
+    if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
+                                             [](unsigned char c) { return std::isdigit(c); })) {
+      return badUrl(url, "port '" + std::string(port_text) + "' is not a number");
+    }
+    int port = std::stoi(std::string(port_text));
+    if (port < 1 || port > 65535) {
+      return badUrl(url, "port " + std::string(port_text) + " is out of range 1-65535");
+    }
+    t.port = port;
+  }
+  std::transform(t.host.begin(), t.host.end(), t.host.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return t;
+}
+
+}  // namespace trustctl::probes
