@@ -1,6 +1,7 @@
 // trustctl: the command line. Thin: declares subcommands, runs the chosen one, maps errors to
 // the documented exit codes (0 ok, 1 problem found, 2 usage or input error, 3 could not
 // complete).
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,9 @@
 
 int main(int argc, char** argv) {
   using namespace trustctl::agent;
+  // libldap and GnuTLS write to sockets with plain send(); a server that closes mid-handshake
+  // must become a diagnosis, not a SIGPIPE that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CliContext ctx;
   CLI::App app{
       "trustctl: certificate library and explicit trust stores for integration connectors"};

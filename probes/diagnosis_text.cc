@@ -50,7 +50,10 @@ std::vector<DiagnosisCode> allDiagnosisCodes() {
 }
 
 std::string summarize(const Diagnosis& d, const Capture& c, const std::string& host) {
-  const std::string first = d.problems.empty() ? "" : d.problems[0].detail;
+  std::string first = d.problems.empty() ? "" : d.problems[0].detail;
+  while (!first.empty() && (first.back() == '.' || first.back() == ' ')) {
+    first.pop_back();  // the summary adds its own full stop
+  }
   switch (d.code) {
     case DiagnosisCode::Ok:
       return "The connection works: the server's certificate is trusted by the connector and valid "

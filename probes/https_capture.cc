@@ -204,7 +204,11 @@ void classify(HttpsTransfer& t, CURLcode rc) {
     c.failure = CaptureFailure::AfterHandshake;
   } else if ((t.first_record_type >= 0 && (t.first_record_type < 20 || t.first_record_type > 24)) ||
              contains(err, "wrong version number") || contains(err, "packet length too long") ||
-             contains(err, "http request")) {
+             contains(err, "http request") ||
+             (t.first_record_type < 0 &&
+              (contains(err, "SSL_ERROR_SYSCALL") || contains(err, "unexpected eof")))) {
+    // Nothing at all came back to the ClientHello: a TLS server answers with a handshake or an
+    // alert, so the service on this port is not TLS (or drops this client before TLS).
     c.failure = CaptureFailure::NotTls;
   } else if (c.alert_received == 70 || c.alert_sent == 70 ||
              (c.alert_received == 40 && !t.saw_server_hello) ||

@@ -40,8 +40,11 @@ void noteSession(gnutls_session_t session, Capture& c) {
         v.rfind("TLS", 0) == 0 && v.size() > 3 && v[3] != 'v' ? "TLSv" + v.substr(3) : v;
   }
   const char* suite = gnutls_ciphersuite_get(session);
+  const char* cipher = gnutls_cipher_get_name(gnutls_cipher_get(session));
   if (suite) {
     c.cipher = suite;
+  } else if (cipher) {
+    c.cipher = cipher;
   }
 }
 
@@ -193,7 +196,9 @@ bool has(const std::string& text, const char* needle) {
 
 void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& message, Capture& c) {
   c.detail = std::string(ldap_err2string(rc)) + (message.empty() ? "" : ": " + message);
+  // Nothing TLS came back (no ServerHello) and the peer hung up or sent non-TLS bytes.
   if (has(message, "unexpected length") || has(message, "unexpected TLS packet") ||
+      (!r.saw_server_hello && has(message, "non-properly terminated")) ||
       (has(message, "illegal or unsupported version") && !r.saw_server_hello)) {
     c.failure = CaptureFailure::NotTls;
   } else if (has(message, "cipher suite") || has(message, "unsupported version") ||

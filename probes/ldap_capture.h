@@ -9,7 +9,8 @@
 
 namespace trustctl::probes {
 
-// Blocking; returns within about the request's timeout.
+// Blocking; returns within about the request's timeout. The process must ignore SIGPIPE
+// (libldap writes with send() without MSG_NOSIGNAL).
 Capture captureLdap(const CaptureRequest& request);
 
 }  // namespace trustctl::probes

@@ -55,9 +55,11 @@ VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STO
     return failure(X509_V_ERR_OUT_OF_MEM, "could not start a verification");
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.now));
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-  if (!options.check_time) {
+  if (options.check_time) {
+    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.now));
+  } else {
+    // Not with set_time: OpenSSL lets an explicit check time win over NO_CHECK_TIME.
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
   }
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
