@@ -285,6 +285,52 @@ TrustAnchors::TrustAnchors(truststore::AnchorSetPtr anchors)
     : anchors_(anchors ? std::move(anchors) : truststore::AnchorSet::fromCertificates({})),
       store_(anchors_->newX509Store()) {}
 
+truststore::VerifyOutcome TrustAnchors::verifyTrust(
+    const std::vector<CertificatePtr>& presented) const {
+  constexpr size_t kMaxRemembered = 4096;
+  std::string key;
+  for (const auto& c : presented) {
+    key += c->sha256();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = verified_.find(key);
+    if (it != verified_.end()) {
+      return it->second;
+    }
+  }
+  truststore::VerifyOutcome v = truststore::verifyChain(presented, store_.get(), {0, "", false});
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (verified_.size() >= kMaxRemembered) {
+    verified_.clear();
+  }
+  verified_.emplace(std::move(key), v);
+  return v;
+}
+
+Result<CertificatePtr> parsePresentedCertificate(const std::string& der) {
+  constexpr size_t kMaxRemembered = 2048;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, CertificatePtr> parsed;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = parsed.find(der);
+    if (it != parsed.end()) {
+      return it->second;
+    }
+  }
+  auto cert = truststore::Certificate::parseDer(der);
+  if (!cert) {
+    return cert;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  if (parsed.size() >= kMaxRemembered) {
+    parsed.clear();
+  }
+  parsed.emplace(der, *cert);
+  return cert;
+}
+
 Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Catalog& catalog,
                    const DiagnoseOptions& options) {
   Diagnosis d;
@@ -296,7 +342,7 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
     add(d, *code, nullptr, capture.detail);
   }
   for (size_t i = 0; i < capture.chain_der.size(); ++i) {
-    auto cert = truststore::Certificate::parseDer(capture.chain_der[i]);
+    auto cert = parsePresentedCertificate(capture.chain_der[i]);
     if (!cert) {
       add(d, DiagnosisCode::TlsHandshakeFailed, nullptr,
           "certificate " + std::to_string(i + 1) + " the server sent cannot be parsed");
@@ -305,8 +351,7 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
     d.presented.push_back(*cert);
   }
   if (!d.presented.empty()) {
-    truststore::VerifyOutcome v =
-        truststore::verifyChain(d.presented, trust.store(), {options.now, "", false});
+    truststore::VerifyOutcome v = trust.verifyTrust(d.presented);
     d.path = v.path;
     if (!v.ok) {
       explainUntrusted(d, v, trust, catalog);

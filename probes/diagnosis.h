@@ -3,13 +3,16 @@
 // known certificates, an instant and a host name, find every reason the connection fails and
 // pick the primary one. No clock, no network, no files: captures replay in unit tests.
 
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "probes/capture.h"
 #include "probes/catalog.h"
 #include "truststore/anchor_set.h"
+#include "truststore/chain_verifier.h"
 #include "truststore/ossl.h"
 #include "truststore/time_util.h"
 
@@ -65,17 +68,28 @@ struct Diagnosis {
 };
 
 // A connector's anchors with the X509_STORE made once for them and shared by every
-// verification of that connector (thread-safe).
+// verification of that connector (thread-safe). It remembers the trust verdict of chains it
+// has seen: targets of one fleet present the same intermediates, often the same chain, and a
+// trust-only verification (no time, no name) of identical certificates gives identical results.
 class TrustAnchors {
  public:
   explicit TrustAnchors(truststore::AnchorSetPtr anchors);
   const truststore::AnchorSet& set() const { return *anchors_; }
   X509_STORE* store() const { return store_.get(); }
+  // verifyChain(presented, store(), {any, "", check_time=false}), memoized by fingerprints.
+  truststore::VerifyOutcome verifyTrust(
+      const std::vector<truststore::CertificatePtr>& presented) const;
 
  private:
   truststore::AnchorSetPtr anchors_;
   ossl::X509StorePtr store_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, truststore::VerifyOutcome> verified_;
 };
+
+// Parses a presented certificate, reusing the object when the same DER was parsed before in
+// this process (bounded), since parsing costs more than a handshake's signature checks.
+Result<truststore::CertificatePtr> parsePresentedCertificate(const std::string& der);
 
 struct DiagnoseOptions {
   UnixTime now = 0;  // required

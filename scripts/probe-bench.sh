@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Probe throughput, side by side in one run: trustctl probing N HTTPS targets on loopback
+# concurrently (full handshake each, verified and diagnosed), against the same N requests done
+# by `curl --parallel` (verifies only), by `openssl s_client` in a loop, and the machine's
+# handshake ceiling measured with several `openssl s_time -new` clients. nginx with 2 workers
+# serves; session reuse and keep-alive are off everywhere so every probe is a new handshake.
+# Usage: scripts/probe-bench.sh [PATH_TO_TRUSTCTL] [N]   (default: Release build, 1000)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+if [ $# -ge 1 ] && [ -x "$1" ]; then
+  trustctl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+  shift
+else
+  trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" nginx-light curl time
+  mkdir -p "$TRUSTCTL_ROOT/build"
+  trustctl_build "$TRUSTCTL_ROOT/build/release" -DCMAKE_BUILD_TYPE=Release -DTRUSTCTL_TESTS=OFF \
+    -DTRUSTCTL_BENCH=OFF >/dev/null
+  trustctl=$TRUSTCTL_ROOT/build/release/agent/trustctl
+fi
+n=${1:-1000}
+work=$(mktemp -d /tmp/trustctl-probe-bench.XXXXXX)
+nginx_pid=
+cleanup() {
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+key root.key; key inter.key; key leaf.key
+openssl req -x509 -new -key root.key -subj "/CN=Bench Root CA" -days 30 \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out root.pem
+printf '%s\n' "basicConstraints=critical,CA:TRUE" "keyUsage=critical,keyCertSign" >ca.ext
+printf '%s\n' "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" \
+  "subjectAltName=DNS:localhost,IP:127.0.0.1" >leaf.ext
+openssl req -new -key inter.key -subj "/CN=Bench Intermediate CA" |
+  openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile ca.ext -out inter.pem 2>/dev/null
+openssl req -new -key leaf.key -subj "/CN=localhost" |
+  openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null
+cat leaf.pem inter.pem >chain.pem
+port=$((30000 + RANDOM % 20000))
+mkdir -p nginx
+cat >nginx/nginx.conf <<EOC
+daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+events { worker_connections 4096; }
+http { access_log off; keepalive_timeout 0; ssl_session_cache off; ssl_session_tickets off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$port ssl backlog=4096; ssl_certificate $work/chain.pem;
+    ssl_certificate_key $work/leaf.key; location / { return 200 "ok\n"; } } }
+EOC
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
+nginx_pid=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+urls=()
+for i in $(seq "$n"); do urls+=("https://127.0.0.1:$port/t/$i"); done
+export TRUSTCTL_STORE=$work/store
+"$trustctl" import root.pem --name bench-root >/dev/null
+"$trustctl" connector create bench >/dev/null
+"$trustctl" connector trust bench bench-root >/dev/null
+: >curl.cfg
+for u in "${urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u" >>curl.cfg; done
+
+calc() { awk "BEGIN { print $1 }"; }
+# measure LABEL CMD...: wall seconds, client CPU seconds and peak RSS of one run.
+measure() {
+  local label=$1
+  shift
+  /usr/bin/time -f "%e %U %S %M" -o time.out "$@" >/dev/null 2>err.out || true
+  read -r wall user sys rss <time.out
+  printf '%s %s %s %s\n' "$label" "$wall" "$(calc "$user + $sys")" "$((rss / 1024))"
+}
+results=()
+results+=("$(measure trustctl "$trustctl" probe --connector bench --json --no-system-catalog --timeout 30 "${urls[@]}")")
+ok=$("$trustctl" probe --connector bench --json --no-system-catalog --timeout 30 "${urls[@]}" | grep -c '"verdict":"ok"' || true)
+results+=("$(measure curl-parallel curl --parallel --parallel-max 64 --no-sessionid -s -H 'Connection: close' --cacert root.pem -K curl.cfg)")
+cat >sclient.sh <<EOS
+for i in \$(seq $n); do openssl s_client -connect 127.0.0.1:$port -servername localhost -CAfile $work/root.pem -verify_return_error -brief </dev/null >/dev/null 2>&1; done
+EOS
+results+=("$(measure s_client-loop bash sclient.sh)")
+
+# The ceiling: 4 s_time clients for 5 s, connections summed.
+for c in 1 2 3 4; do
+  openssl s_time -connect "127.0.0.1:$port" -new -time 5 -CAfile root.pem >stime.$c 2>&1 &
+done
+wait $(jobs -p | grep -v "^$nginx_pid$") 2>/dev/null || true
+ceiling=$(cat stime.* | awk '/connections in .* real seconds/ {n += $1} END {printf "%.0f", n / 5}')
+
+echo
+echo "Probing $n HTTPS targets on 127.0.0.1 (nginx, 2 workers, no session reuse), $(nproc) cores:"
+printf '%-16s %9s %10s %12s %10s\n' tool "wall s" "per s" "client CPU s" "peak MiB"
+for r in "${results[@]}"; do
+  read -r label wall cpu rss <<<"$r"
+  printf '%-16s %9.2f %10.0f %12.2f %10s\n' "$label" "$wall" "$(calc "$n / $wall")" "$cpu" "$rss"
+done
+printf '%-16s %9s %10s\n' "s_time ceiling" "-" "$ceiling"
+read -r _ t_wall _ _ <<<"${results[0]}"
+read -r _ c_wall _ _ <<<"${results[1]}"
+read -r _ s_wall _ _ <<<"${results[2]}"
+echo
+printf 'trustctl / curl --parallel time ratio: %.2f (below 1: trustctl is faster)\n' "$(calc "$t_wall / $c_wall")"
+printf 'trustctl / s_client loop time ratio:   %.3f\n' "$(calc "$t_wall / $s_wall")"
+printf 'trustctl rate / handshake ceiling:     %.2f\n' "$(calc "$n / $t_wall / $ceiling")"
+echo "targets diagnosed ok by trustctl: $ok of $n"
