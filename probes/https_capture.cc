@@ -162,6 +162,9 @@ std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest*
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  // What connector runtimes accept today (Java 17, Debian's OpenSSL policy): TLS 1.2 or later.
+  // A server that only speaks older versions must show as a protocol mismatch, as it fails there.
+  curl_easy_setopt(e, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
