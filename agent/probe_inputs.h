@@ -1,0 +1,41 @@
+#pragma once
+// Inputs of a probe run taken from the store: see probe_inputs.cc.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "probes/capture.h"
+#include "probes/catalog.h"
+#include "probes/diagnosis.h"
+#include "truststore/store.h"
+
+namespace trustctl::agent {
+
+// Identity material for one probe run; for LDAP the key goes to a 0600 file in a 0700 folder
+// (libldap reads files) that is removed when the run ends, unless the connector's runtime
+// folder already has them.
+struct IdentityFiles {
+  probes::ClientIdentity identity;
+  std::string temp_dir;
+  IdentityFiles() = default;
+  IdentityFiles(const IdentityFiles&) = delete;
+  IdentityFiles& operator=(const IdentityFiles&) = delete;
+  ~IdentityFiles();
+};
+
+Result<std::unique_ptr<IdentityFiles>> loadIdentity(const truststore::Store& store,
+                                                    const truststore::StoreState& state,
+                                                    const std::string& entry_name,
+                                                    const std::string& runtime_dir);
+// The connector's anchors from its indexed runtime files.
+Result<std::shared_ptr<const probes::TrustAnchors>> connectorTrust(const truststore::Store& store,
+                                                                   const std::string& name);
+// The library as a catalog source, read only when a diagnosis needs it. An entry another
+// connector trusts is reported as "connector:NAME".
+void addLibrary(probes::Catalog& catalog, const truststore::Store& store,
+                const truststore::StoreState& state);
+// Captures written by --record (one JSON object per line).
+Result<std::vector<probes::Capture>> readReplay(const std::string& path);
+
+}  // namespace trustctl::agent
