@@ -14,6 +14,7 @@
 #include "agent/probe_inputs.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
 
@@ -105,6 +106,25 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
               "--install needs --connector NAME: the connector to trust the certificate in"});
     return;
   }
+  if (args.bind_dn.empty() != args.bind_password_file.empty()) {
+    ctx.fail({ErrorCode::Usage,
+              "--bind-dn and --bind-password-file go together: the DN to bind as and "
+              "the file holding its password"});
+    return;
+  }
+  std::string bind_password;
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { truststore::wipeSecret(s); }
+  } wipe{bind_password};
+  if (!args.bind_password_file.empty()) {
+    auto secret = ctx.requireSecret({args.bind_password_file, ""}, "the bind DN", false);
+    if (!secret) {
+      ctx.fail(secret.error());
+      return;
+    }
+    bind_password = std::move(*secret);
+  }
   truststore::Store store = ctx.store();
   auto snapshot = store.load();
   if (!snapshot) {
@@ -170,6 +190,8 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
     job.request.target = p.target;
     job.request.servername = args.servername;
     job.request.timeout_seconds = args.timeout_seconds;
+    job.request.bind_dn = args.bind_dn;
+    job.request.bind_password = args.bind_dn.empty() ? nullptr : &bind_password;
     job.connector = p.connector;
     job.trust = empty_trust;
     if (!p.connector.empty()) {
@@ -291,6 +313,11 @@ void addProbeCommand(CLI::App& app, CliContext& ctx) {
                 "Do not fetch missing issuers from the certificates' AIA URLs");
   cmd->add_option("--identity", args->identity,
                   "Present this library identity (mTLS) instead of the connector's");
+  cmd->add_option(
+      "--bind-dn", args->bind_dn,
+      "LDAP: after the chain is verified, bind as this DN (simple bind) to check the credentials");
+  cmd->add_option("--bind-password-file", args->bind_password_file,
+                  "LDAP: file whose first line is the bind password (never on the command line)");
   cmd->add_option("--servername", args->servername,
                   "Name to send (SNI) and to check the certificate against");
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds allowed per target (default 10)")

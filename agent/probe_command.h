@@ -20,6 +20,8 @@ struct ProbeArgs {
   bool no_system_catalog = false;
   bool no_aia = false;
   std::string identity;
+  std::string bind_dn;
+  std::string bind_password_file;
   std::string servername;
   double timeout_seconds = 10;
   int parallel = 64;

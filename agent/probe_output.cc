@@ -102,6 +102,13 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
       }
     }
   }
+  const probes::Capture& c = r.capture;
+  if (c.ldap_bind_result != -1) {
+    out << "\n  LDAP bind: "
+        << (c.ldap_bind_result == 0 ? ctx.green(c.ldap_bind_message)
+                                    : ctx.yellow(c.ldap_bind_message))
+        << "\n";
+  }
   const probes::Recommendation& rec = r.recommendation;
   if (rec.action == probes::RecommendedAction::None) {
     return;

@@ -107,6 +107,8 @@ nlohmann::json captureToJson(const Capture& c) {
           {"http_body", c.http_body},
           {"ldap_result", c.ldap_result},
           {"ldap_message", c.ldap_message},
+          {"ldap_bind_result", c.ldap_bind_result},
+          {"ldap_bind_message", c.ldap_bind_message},
           {"elapsed_seconds", c.elapsed_seconds}};
 }
 
@@ -150,6 +152,8 @@ Result<Capture> captureFromJson(const nlohmann::json& j) {
     c.http_body = j.value("http_body", "");
     c.ldap_result = j.value("ldap_result", -1);
     c.ldap_message = j.value("ldap_message", "");
+    c.ldap_bind_result = j.value("ldap_bind_result", -1);
+    c.ldap_bind_message = j.value("ldap_bind_message", "");
     c.elapsed_seconds = j.value("elapsed_seconds", 0.0);
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());

@@ -4,6 +4,7 @@
 // be replayed into diagnose() in a unit test or by `trustctl probe --replay`. Only the capture
 // functions (https_capture, ldap_capture) touch sockets.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct Capture {
   std::string http_body;               // https: the first bytes of the answer body
   int ldap_result = -1;                // ldap: result code of the root DSE read, -1 none
   std::string ldap_message;            // ldap: diagnostic text
+  // ldap: the simple bind asked for with --bind-dn: -1 not asked, -2 not attempted because the
+  // chain was not trusted, else the LDAP result code (0 = bound).
+  int ldap_bind_result = -1;
+  std::string ldap_bind_message;
   double elapsed_seconds = 0;
 };
 
@@ -70,6 +75,11 @@ struct CaptureRequest {
   std::string servername;  // "" = the URL's host
   const ClientIdentity* identity = nullptr;
   double timeout_seconds = 10;
+  // LDAP only: bind with these credentials, on the same connection, only after
+  // `chain_is_trusted` accepted the chain captured so far. Never logged or printed.
+  std::string bind_dn;
+  const std::string* bind_password = nullptr;
+  std::function<bool(const Capture&)> chain_is_trusted;
 };
 
 // The TLS alert's name ("handshake_failure", "certificate_required", ...) or "alert N".

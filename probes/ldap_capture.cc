@@ -209,6 +209,23 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   }
 }
 
+// Credentials go out only on a connection whose chain the caller's verifier accepted.
+void bindIfTrusted(LDAP* ld, const CaptureRequest& request, Capture& c) {
+  if (!request.chain_is_trusted || !request.chain_is_trusted(c)) {
+    c.ldap_bind_result = -2;
+    c.ldap_bind_message = "not attempted: the server's chain is not trusted by the connector";
+    return;
+  }
+  berval password{static_cast<ber_len_t>(request.bind_password->size()),
+                  const_cast<char*>(request.bind_password->data())};
+  int rc = ldap_sasl_bind_s(ld, request.bind_dn.c_str(), LDAP_SASL_SIMPLE, &password, nullptr,
+                            nullptr, nullptr);
+  c.ldap_bind_result = rc;
+  c.ldap_bind_message = rc == LDAP_SUCCESS
+                            ? "bound as " + request.bind_dn
+                            : std::string(ldap_err2string(rc)) + " (" + diagnosticMessage(ld) + ")";
+}
+
 }  // namespace
 
 Capture captureLdap(const CaptureRequest& request) {
@@ -290,6 +307,8 @@ Capture captureLdap(const CaptureRequest& request) {
       c.failure = watchdog.fired() ? CaptureFailure::Timeout : CaptureFailure::AfterHandshake;
       c.detail = std::string("reading the root DSE failed: ") + ldap_err2string(rc) +
                  (c.ldap_message.empty() ? "" : " (" + c.ldap_message + ")");
+    } else if (!request.bind_dn.empty() && request.bind_password) {
+      bindIfTrusted(ld, request, c);
     }
   }
   watchdog.stop();

@@ -102,7 +102,13 @@ void runProbes(const std::vector<ProbeJob>& jobs, Catalog& catalog, const Runner
     workers.emplace_back([&] {
       for (size_t k = next_ldap++; k < ldap_jobs.size(); k = next_ldap++) {
         size_t index = ldap_jobs[k];
-        finish(index, captureLdap(jobs[index].request));
+        CaptureRequest request = jobs[index].request;
+        const ProbeJob& job = jobs[index];
+        request.chain_is_trusted = [&job, &catalog, &options](const Capture& so_far) {
+          DiagnoseOptions diag{options.now, so_far.servername, job.identity_configured};
+          return diagnose(so_far, *job.trust, catalog, diag).ok();
+        };
+        finish(index, captureLdap(request));
       }
     });
   }
@@ -171,17 +177,26 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
   if (!rec.note.empty()) {
     recommendation["note"] = rec.note;
   }
-  return {{"target", c.target.url()},
-          {"protocol", protocolName(c.target.protocol)},
-          {"connector", nullable(r.connector)},
-          {"verdict", d.ok() ? "ok" : "fail"},
-          {"diagnosis",
-           {{"code", diagnosisCodeName(d.code)}, {"summary", d.summary}, {"problems", problems}}},
-          {"tls", tls},
-          {"presented_chain", chain},
-          {"path", path},
-          {"recommendation", recommendation},
-          {"elapsed_seconds", c.elapsed_seconds}};
+  nlohmann::json out = {
+      {"target", c.target.url()},
+      {"protocol", protocolName(c.target.protocol)},
+      {"connector", nullable(r.connector)},
+      {"verdict", d.ok() ? "ok" : "fail"},
+      {"diagnosis",
+       {{"code", diagnosisCodeName(d.code)}, {"summary", d.summary}, {"problems", problems}}},
+      {"tls", tls},
+      {"presented_chain", chain},
+      {"path", path},
+      {"recommendation", recommendation},
+      {"elapsed_seconds", c.elapsed_seconds}};
+  if (c.target.protocol != Protocol::Https) {
+    out["ldap"] = {
+        {"root_dse_result", c.ldap_result},
+        {"bind", c.ldap_bind_result == -1 ? nlohmann::json(nullptr)
+                                          : nlohmann::json({{"result", c.ldap_bind_result},
+                                                            {"message", c.ldap_bind_message}})}};
+  }
+  return out;
 }
 
 }  // namespace trustctl::probes

@@ -34,6 +34,23 @@ TEST_CASE("probe ldap: LDAPS and StartTLS through slapd", "[net]") {
     CHECK(codeOf(f.probe({slapd->url("ldap", slapd->port2), "--connector", "empty"})) ==
           "untrusted_root");
   }
+  SECTION("a bind is attempted only over a trusted chain, and its result reported") {
+    std::string good = f.dir().write("good.txt", "secret\n");
+    std::string bad = f.dir().write("bad.txt", "wrong\n");
+    const std::string dn = "cn=admin,dc=example,dc=test";
+    auto ok = f.probe({slapd->url("ldaps"), "--connector", "ad-sync", "--bind-dn", dn,
+                       "--bind-password-file", good});
+    CHECK(ok["ldap"]["bind"]["result"] == 0);
+    auto refused = f.probe({slapd->url("ldap", slapd->port2), "--connector", "ad-sync", "--bind-dn",
+                            dn, "--bind-password-file", bad});
+    CHECK(refused["ldap"]["bind"]["result"] == 49);
+    RunResult raw;
+    auto untrusted = f.probe({slapd->url("ldaps"), "--connector", "empty", "--bind-dn", dn,
+                              "--bind-password-file", good},
+                             &raw);
+    CHECK(untrusted["ldap"]["bind"]["result"] == -2);
+    CHECK(raw.out.find("secret") == std::string::npos);
+  }
   SECTION("ldaps:// on the plain LDAP port is not TLS") {
     CHECK(codeOf(f.probe({slapd->url("ldaps", slapd->port2), "--timeout", "3"})) == "not_tls");
   }

@@ -253,6 +253,7 @@ std::unique_ptr<TestServer> startSlapd(const TlsServerOptions& o) {
       "objectClass: olcFrontendConfig\nolcDatabase: {-1}frontend\n"
       "\ndn: olcDatabase={1}mdb,cn=config\nobjectClass: olcDatabaseConfig\n"
       "objectClass: olcMdbConfig\nolcDatabase: {1}mdb\nolcSuffix: dc=example,dc=test\n"
+      "olcRootDN: cn=admin,dc=example,dc=test\nolcRootPW: secret\n"
       "olcDbDirectory: " +
       d + "/db\nolcDbMaxSize: 16777216\n";
   std::string ldif_path = s->dir->write("config.ldif", ldif);
