@@ -198,8 +198,7 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   c.detail = std::string(ldap_err2string(rc)) + (message.empty() ? "" : ": " + message);
   // Nothing TLS came back (no ServerHello) and the peer hung up or sent non-TLS bytes.
   if (has(message, "unexpected length") || has(message, "unexpected TLS packet") ||
-      (!r.saw_server_hello && has(message, "non-properly terminated")) ||
-      (has(message, "illegal or unsupported version") && !r.saw_server_hello)) {
+      (!r.saw_server_hello && has(message, "non-properly terminated"))) {
     c.failure = CaptureFailure::NotTls;
   } else if (has(message, "cipher suite") || has(message, "unsupported version") ||
              has(message, "No supported") || (!r.saw_server_hello && has(message, "alert"))) {
@@ -207,6 +206,14 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   } else {
     c.failure = CaptureFailure::HandshakeFailed;
   }
+}
+
+bool tlsPackageIsGnutls() {
+  char* package = nullptr;
+  ldap_get_option(nullptr, LDAP_OPT_X_TLS_PACKAGE, &package);
+  bool gnutls = package && std::string(package) == "GnuTLS";
+  ldap_memfree(package);
+  return gnutls;
 }
 
 // Credentials go out only on a connection whose chain the caller's verifier accepted.
@@ -266,6 +273,14 @@ Capture captureLdap(const CaptureRequest& request) {
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &limit);
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &limit);
   ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
+  // TLS 1.2 at least, as for HTTPS: what connector runtimes (Java 17, current OpenSSL policy)
+  // still accept, so an old-TLS-only directory shows as the mismatch they will hit.
+  int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+  ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12);
+  if (tlsPackageIsGnutls()) {
+    // libldap's GnuTLS backend takes the versions from its priority string instead.
+    ldap_set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
+  }
   ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB, reinterpret_cast<void*>(&onLdapTlsConnect));
   if (request.identity && !request.identity->cert_file.empty()) {
     ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, request.identity->cert_file.c_str());

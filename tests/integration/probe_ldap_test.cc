@@ -78,6 +78,15 @@ TEST_CASE("probe ldap: StartTLS unsupported, client certificates, names and date
         f.probe({slapd->url("ldap", slapd->port2), "--connector", "ad-sync", "--timeout", "3"});
     CHECK(codeOf(r) == "starttls_unsupported");
   }
+  SECTION("a directory that only speaks TLS 1.0 is a protocol mismatch") {
+    TlsServerOptions o;
+    o.chain = {c.leaf.cert, c.intermediate.cert};
+    o.key = c.leaf.key;
+    o.extra_args = {"cipher_suite", "NORMAL:-VERS-ALL:+VERS-TLS1.0"};
+    auto slapd = startSlapd(o);
+    auto r = f.probe({slapd->url("ldaps"), "--connector", "ad-sync", "--timeout", "3"});
+    CHECK(codeOf(r) == "protocol_mismatch");
+  }
   SECTION("a directory demanding client certificates") {
     auto client_ca = f.pki.makeRoot("Dir Client CA");
     TlsServerOptions o;
