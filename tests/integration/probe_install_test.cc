@@ -73,7 +73,7 @@ TEST_CASE("probe: usage errors are one line and exit 2", "[agent][bad-input]") {
            {"probe", "https://example.com", "--catalog", "/nonexistent/file.pem"},
        }) {
     auto r = f.run(args);
-    INFO(args[1] << " -> " << r.err);
+    INFO(args.back() << " -> " << r.err);
     CHECK(r.exit_code == 2);
     CHECK(lineCount(r.err) == 1);
   }
