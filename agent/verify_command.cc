@@ -24,18 +24,6 @@ struct VerifyArgs {
   std::string at;
 };
 
-Result<std::vector<truststore::CertificatePtr>> readCertificates(const std::string& path) {
-  auto bytes = truststore::readInputFile(path);
-  if (!bytes) {
-    return tl::unexpected(bytes.error());
-  }
-  auto material = truststore::parseImport(*bytes, path, [] { return std::nullopt; });
-  if (!material) {
-    return tl::unexpected(material.error());
-  }
-  return material->certificates;
-}
-
 nlohmann::json certJson(const truststore::CertificatePtr& c) {
   const auto& i = c->info();
   return {{"subject", i.subject},
@@ -71,13 +59,13 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
     ctx.fail(anchors.error());
     return;
   }
-  auto chain = readCertificates(args.file);
+  auto chain = truststore::readCertificatesFromFile(args.file);
   if (!chain) {
     ctx.fail(chain.error());
     return;
   }
   for (const auto& extra : args.untrusted) {
-    auto more = readCertificates(extra);
+    auto more = truststore::readCertificatesFromFile(extra);
     if (!more) {
       ctx.fail(more.error());
       return;

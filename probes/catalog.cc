@@ -12,15 +12,8 @@ namespace trustctl::probes {
 namespace {
 
 std::vector<truststore::CertificatePtr> readCertificates(const std::string& path) {
-  auto bytes = truststore::readInputFile(path);
-  if (!bytes) {
-    return {};
-  }
-  auto material = truststore::parseImport(*bytes, path, [] { return std::nullopt; });
-  if (!material) {
-    return {};
-  }
-  return material->certificates;
+  auto certs = truststore::readCertificatesFromFile(path);
+  return certs ? *certs : std::vector<truststore::CertificatePtr>{};
 }
 
 }  // namespace
@@ -62,13 +55,9 @@ Result<void> Catalog::checkPath(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     return {};
   }
-  auto bytes = truststore::readInputFile(path);
-  if (!bytes) {
-    return tl::unexpected(bytes.error());
-  }
-  auto material = truststore::parseImport(*bytes, path, [] { return std::nullopt; });
-  if (!material) {
-    return tl::unexpected(material.error());
+  auto certs = truststore::readCertificatesFromFile(path);
+  if (!certs) {
+    return tl::unexpected(certs.error());
   }
   return {};
 }

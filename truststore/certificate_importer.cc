@@ -393,4 +393,16 @@ Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& 
   return result;
 }
 
+Result<std::vector<CertificatePtr>> readCertificatesFromFile(const std::string& path) {
+  auto bytes = readInputFile(path);
+  if (!bytes) {
+    return tl::unexpected(bytes.error());
+  }
+  auto material = parseImport(*bytes, path, [] { return std::nullopt; });
+  if (!material) {
+    return tl::unexpected(material.error());
+  }
+  return material->certificates;
+}
+
 }  // namespace trustctl::truststore

@@ -42,4 +42,8 @@ Result<std::string> readInputFile(const std::string& path);
 Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& label,
                                      const PasswordProvider& password);
 
+// The certificates of a file (any format parseImport accepts; no password is asked: a file
+// needing one fails with PasswordRequired). Errors name the file.
+Result<std::vector<CertificatePtr>> readCertificatesFromFile(const std::string& path);
+
 }  // namespace trustctl::truststore
