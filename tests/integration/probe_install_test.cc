@@ -95,3 +95,28 @@ TEST_CASE("probe: a recorded capture replays offline, and judges at another time
   CHECK(codeOf(f.probe({"--replay", recording, "--connector", "api", "--at",
                         "@" + std::to_string(f.pki.now() + 400LL * 86400)})) == "expired");
 }
+
+TEST_CASE("probe --connector without a URL probes its targets; --all every connector's", "[net]") {
+  ProbeFixture f;
+  auto c = f.pki.makeChain("Fleet");
+  TlsServerOptions o;
+  o.chain = {c.leaf.cert, c.intermediate.cert};
+  o.key = c.leaf.key;
+  auto a = startSServer(o);
+  o.chain = {c.leaf.cert};  // this one forgets its intermediate
+  auto b = startSServer(o);
+  f.trust("fleet", "fleet-root", {c.root.cert});
+  f.createConnector("other");
+  REQUIRE(
+      f.run({"connector", "target", "fleet", "--add", a->url("https"), "--add", b->url("https")})
+          .exit_code == 0);
+  REQUIRE(f.run({"connector", "target", "other", "--add", a->url("https")}).exit_code == 0);
+  auto fleet = f.run({"probe", "--connector", "fleet", "--json", "--no-system-catalog"});
+  CHECK(fleet.exit_code == 1);
+  CHECK(lineCount(fleet.out) == 2);
+  CHECK_THAT(fleet.out,
+             Catch::Contains("\"code\":\"ok\"") && Catch::Contains("\"code\":\"untrusted_root\""));
+  auto all = f.run({"probe", "--all", "--no-system-catalog"});
+  CHECK(all.exit_code == 1);
+  CHECK_THAT(all.out, Catch::Contains("3 targets, 1 ok, 2 failing"));
+}

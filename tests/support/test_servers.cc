@@ -1,14 +1,12 @@
-// Child-process plumbing of test_servers.h (start, readiness, stop, ports, runProgram) and the
-// two OpenSSL-based servers: openssl s_server and nginx.
+// Child-process plumbing of test_servers.h: start, readiness, stop, ports and runProgram. The
+// servers themselves are in test_servers_openssl.cc, test_servers_slapd.cc and
+// test_servers_raw.cc.
 #include "tests/support/test_servers.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,7 +23,7 @@
 
 extern char** environ;
 
-namespace trustctl::testing {
+namespace trustctl::testing::inline harness {
 
 namespace {
 
@@ -182,71 +180,6 @@ std::string describeStatus(int status) {
   return "stopped";
 }
 
-sockaddr_in loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return addr;
-}
-
-// A TCP socket bound to 127.0.0.1:port (0 = any free port), not listening; -1 on failure.
-int boundSocket(int port, bool reuse_addr) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return -1;
-  }
-  int one = 1;
-  if (reuse_addr) {
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  }
-  sockaddr_in addr = loopback(port);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-int portOf(int fd) {
-  sockaddr_in addr{};
-  socklen_t len = sizeof addr;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    fail("getsockname failed");
-  }
-  return ntohs(addr.sin_port);
-}
-
-// SO_REUSEADDR ignores TIME_WAIT leftovers of our own readiness checks; only a live socket of
-// another process makes this bind fail.
-bool portTakenByOthers(int port) {
-  int fd = boundSocket(port, true);
-  if (fd < 0) {
-    return errno == EADDRINUSE;
-  }
-  close(fd);
-  return false;
-}
-
-// Non-blocking with a short poll so that a full accept queue cannot stall the readiness loop.
-bool acceptsConnections(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    return false;
-  }
-  sockaddr_in addr = loopback(port);
-  bool connected = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  if (!connected && errno == EINPROGRESS) {
-    pollfd p{fd, POLLOUT, 0};
-    int error = 0;
-    socklen_t len = sizeof error;
-    connected = poll(&p, 1, 200) == 1 &&
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
-  }
-  close(fd);
-  return connected;
-}
-
 std::vector<int> distinctFreePorts(int count) {
   std::vector<int> ports;
   for (int tries = 0; static_cast<int>(ports.size()) < count && tries < count + 20; ++tries) {
@@ -270,7 +203,7 @@ Readiness waitUntilReady(pid_t pid, const std::vector<int>& ports, int ready_por
     if (hasExited(pid)) {
       return Readiness::Died;
     }
-    while (ready < ready_ports && acceptsConnections(ports[ready])) {
+    while (ready < ready_ports && loopbackPortAccepts(ports[ready])) {
       ++ready;
     }
     if (ready == ready_ports) {
@@ -289,33 +222,7 @@ std::string joinPorts(const std::vector<int>& ports) {
   return out;
 }
 
-void requireChainAndKey(const TlsServerOptions& options, const char* who) {
-  if (options.chain.empty() || !options.key) {
-    fail(std::string(who) + " needs a chain and its key");
-  }
-}
-
 }  // namespace
-
-int freeLoopbackPort() {
-  int fd = boundSocket(0, false);
-  if (fd < 0) {
-    fail("cannot bind 127.0.0.1:0: " + std::string(std::strerror(errno)));
-  }
-  int port = portOf(fd);
-  close(fd);
-  return port;
-}
-
-int closedLoopbackPort() {
-  int fd = boundSocket(0, false);
-  if (fd < 0) {
-    fail("cannot bind 127.0.0.1:0: " + std::string(std::strerror(errno)));
-  }
-  // Deliberately never closed: a bound socket that never listens refuses connections and keeps
-  // the port away from every later bind, for the rest of the test run.
-  return portOf(fd);
-}
 
 TestServer::~TestServer() {
   if (pid_ > 0) {
@@ -369,8 +276,8 @@ void TestServer::launch(int port_count, int ready_ports, const CommandForPorts& 
     }
     if (readiness == Readiness::TimedOut) {
       stopChild(pid);
-      failure = argv[0] + " did not accept connections on port(s) " + joinPorts(ports) +
-                " within 10 s";
+      failure =
+          argv[0] + " did not accept connections on port(s) " + joinPorts(ports) + " within 10 s";
       break;
     }
     int status = reap(pid);
@@ -378,7 +285,7 @@ void TestServer::launch(int port_count, int ready_ports, const CommandForPorts& 
               joinPorts(ports);
     bool lost_port = readFile(log_path).find("in use") != std::string::npos;
     for (int port : ports) {
-      lost_port = lost_port || portTakenByOthers(port);
+      lost_port = lost_port || loopbackPortInUse(port);
     }
     if (!lost_port) {
       break;
@@ -424,115 +331,4 @@ ProgramResult runProgram(const std::vector<std::string>& argv,
   return result;
 }
 
-namespace {
-
-class SServer final : public TestServer {
- public:
-  explicit SServer(const TlsServerOptions& options) {
-    requireChainAndKey(options, "startSServer");
-    std::string leaf = dir().write("leaf.pem", toPem({options.chain[0]}));
-    std::string key = writePrivate("key.pem", keyPem(options.key));
-    std::vector<std::string> args = {"openssl", "s_server", "-www", "-cert", leaf, "-key", key};
-    if (options.chain.size() > 1) {
-      std::vector<CertificatePtr> rest(options.chain.begin() + 1, options.chain.end());
-      args.insert(args.end(), {"-cert_chain", dir().write("intermediates.pem", toPem(rest))});
-    } else {
-      // Without an explicit chain OpenSSL completes one from its trust store, which holds the
-      // client CAs; a store of just the leaf keeps "leaf only" meaning leaf only.
-      args.insert(args.end(), {"-chainCAfile", leaf});
-    }
-    if (options.client_cas.empty()) {
-      args.insert(args.end(), {"-no-CAfile", "-no-CApath", "-no-CAstore"});
-    } else {
-      // -CAfile (not -verifyCAfile) so that the CertificateRequest names the CAs, as real
-      // servers do.
-      std::string cas = dir().write("client-cas.pem", toPem(options.client_cas));
-      args.insert(args.end(), {"-CAfile", cas, "-no-CApath", "-no-CAstore", "-Verify", "9",
-                               "-verify_return_error"});
-    }
-    if (options.tls10_only) {
-      args.insert(args.end(), {"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"});
-    }
-    launch(1, 1, [&args](const std::vector<int>& ports) {
-      std::vector<std::string> argv = args;
-      argv.insert(argv.begin() + 2, {"-accept", "127.0.0.1:" + std::to_string(ports[0])});
-      return argv;
-    });
-    setPrimary("https", ports()[0]);
-  }
-};
-
-std::string nginxConfig(const TempDir& dir, const TlsServerOptions& options,
-                        const std::vector<int>& ports, int worker_processes) {
-  std::string d = dir.path();
-  std::string conf = "daemon off;\nmaster_process on;\n";
-  conf += "worker_processes " + std::to_string(worker_processes) + ";\n";
-  if (geteuid() == 0) {
-    conf += "user root;\n";  // workers of a root master would run as nobody: no key access
-  }
-  conf += "pid " + d + "/nginx.pid;\n";
-  conf += "error_log stderr;\n";  // stderr is server.log, so failures show in exceptions
-  conf += "events { worker_connections 1024; }\n";
-  conf += "http {\n  default_type text/plain;\n  access_log " + d + "/access.log;\n";
-  for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    conf += std::string("  ") + kind + "_temp_path " + d + "/tmp-" + kind + ";\n";
-  }
-  conf += "  server {\n";
-  for (int port : ports) {
-    conf += "    listen 127.0.0.1:" + std::to_string(port) + " ssl;\n";
-  }
-  conf += "    ssl_certificate " + dir.file("chain.pem") + ";\n";
-  conf += "    ssl_certificate_key " + dir.file("key.pem") + ";\n";
-  if (options.tls10_only) {
-    conf += "    ssl_protocols TLSv1;\n    ssl_ciphers DEFAULT:@SECLEVEL=0;\n";
-  } else {
-    // nginx 1.22's default is TLSv1 TLSv1.1 TLSv1.2, which would hide TLS 1.3 behaviour.
-    conf += "    ssl_protocols TLSv1.2 TLSv1.3;\n";
-  }
-  if (!options.client_cas.empty()) {
-    conf += "    ssl_client_certificate " + dir.file("client-cas.pem") + ";\n";
-    conf += "    ssl_verify_client on;\n    ssl_verify_depth 9;\n";
-  }
-  conf += "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
-  return conf;
-}
-
-class NginxServer final : public TestServer {
- public:
-  NginxServer(const TlsServerOptions& options, int port_count, int worker_processes) {
-    requireChainAndKey(options, "startNginx");
-    if (port_count < 1 || worker_processes < 1) {
-      fail("startNginx needs at least one port and one worker");
-    }
-    dir().write("chain.pem", toPem(options.chain));
-    writePrivate("key.pem", keyPem(options.key));
-    if (!options.client_cas.empty()) {
-      dir().write("client-cas.pem", toPem(options.client_cas));
-    }
-    launch(port_count, port_count, [&](const std::vector<int>& ports) {
-      std::string conf =
-          dir().write("nginx.conf", nginxConfig(dir(), options, ports, worker_processes));
-      // -e: the error log before the configuration is read; -p: relative paths stay inside.
-      return std::vector<std::string>{"nginx", "-e", "stderr", "-p", dir().path() + "/",
-                                      "-c",    conf};
-    });
-    setPrimary("https", ports()[0]);
-  }
-};
-
-}  // namespace
-
-std::unique_ptr<TestServer> startSServer(const TlsServerOptions& options) {
-  return std::make_unique<SServer>(options);
-}
-
-std::unique_ptr<TestServer> startNginx(const TlsServerOptions& options, int worker_processes) {
-  return std::make_unique<NginxServer>(options, 1, worker_processes);
-}
-
-std::unique_ptr<TestServer> startNginxOnPorts(const TlsServerOptions& options, int port_count,
-                                              int worker_processes) {
-  return std::make_unique<NginxServer>(options, port_count, worker_processes);
-}
-
-}  // namespace trustctl::testing
+}  // namespace trustctl::testing::inline harness

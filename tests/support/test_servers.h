@@ -20,7 +20,10 @@
 #include "truststore/certificate.h"
 #include "truststore/private_key.h"
 
-namespace trustctl::testing {
+// The inline namespace keeps these names apart, at link time, from the older harness in
+// tests/support/servers.h that shares this library and namespace until the probe tests move
+// over; sources still spell everything trustctl::testing::NAME.
+namespace trustctl::testing::inline harness {
 
 // A port on 127.0.0.1 that was free a moment ago (the kernel's choice for port 0). A server
 // may still lose it to another process before binding; the start* functions retry that race.
@@ -30,6 +33,11 @@ int freeLoopbackPort();
 // stays reserved (bound, never listening) until the test process exits, so no server started
 // later in the same run can be handed it.
 int closedLoopbackPort();
+
+// True when a TCP connection to 127.0.0.1:port succeeds within 200 ms.
+bool loopbackPortAccepts(int port);
+// True when some socket holds 127.0.0.1:port (so a server cannot bind it).
+bool loopbackPortInUse(int port);
 
 struct TlsServerOptions {
   // Sent as given: leaf first, then any intermediates (may be just the leaf).
@@ -122,13 +130,14 @@ class SlapdServer : public TestServer {
 std::unique_ptr<SlapdServer> startSlapd(const SlapdOptions& options);
 
 enum class RawBehaviour {
-  Silent,     // accepts and never sends a byte (the client must time out)
-  Trickle,    // sends one byte per second of a TLS-looking record, until stopped
-  PlainHttp,  // reads up to 4 KiB, answers "HTTP/1.1 400 Bad Request" and closes
+  Silent,       // accepts and never sends a byte (the client must time out)
+  Trickle,      // sends one byte per second of a TLS-looking record, until stopped
+  PlainHttp,    // reads up to 4 KiB, answers "HTTP/1.1 400 Bad Request" and closes
   CloseAtOnce,  // accepts and closes immediately
 };
 
-class LoopbackLoop;  // the poll() thread shared by the in-process servers
+class LoopbackLoop;     // the poll() thread shared by the in-process servers
+struct HttpRequestLog;  // what an HttpFileServer was asked for, filled by its loop thread
 
 // A hostile in-process server: one thread polling a listening socket (50 ms ticks), stopped
 // and joined in the destructor.
@@ -162,6 +171,7 @@ class HttpFileServer {
   std::vector<std::string> requests() const;
 
  private:
+  std::shared_ptr<HttpRequestLog> requests_;  // before loop_: the loop thread writes into it
   std::unique_ptr<LoopbackLoop> loop_;
 };
 
@@ -179,4 +189,4 @@ ProgramResult runProgram(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          int timeout_ms = 10000);
 
-}  // namespace trustctl::testing
+}  // namespace trustctl::testing::inline harness

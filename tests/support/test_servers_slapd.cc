@@ -9,7 +9,7 @@
 
 #include "tests/support/test_servers.h"
 
-namespace trustctl::testing {
+namespace trustctl::testing::inline harness {
 
 namespace {
 
@@ -19,13 +19,13 @@ std::string tlsAttributes(const TempDir& dir, const SlapdOptions& options) {
   }
   // slapd refuses to start TLS without a readable CA file even when it never verifies
   // clients, so the top of the served chain stands in.
-  std::string ca_file = options.client_cas.empty() ? dir.file("chain-top.pem")
-                                                   : dir.file("client-cas.pem");
+  std::string ca_file =
+      options.client_cas.empty() ? dir.file("chain-top.pem") : dir.file("client-cas.pem");
   std::string attrs = "olcTLSCertificateFile: " + dir.file("chain.pem") + "\n";
   attrs += "olcTLSCertificateKeyFile: " + dir.file("key.pem") + "\n";
   attrs += "olcTLSCACertificateFile: " + ca_file + "\n";
-  attrs += std::string("olcTLSVerifyClient: ") +
-           (options.client_cas.empty() ? "never" : "demand") + "\n";
+  attrs += std::string("olcTLSVerifyClient: ") + (options.client_cas.empty() ? "never" : "demand") +
+           "\n";
   if (!options.cipher_suite.empty()) {
     attrs += "olcTLSCipherSuite: " + options.cipher_suite + "\n";
   }
@@ -107,10 +107,10 @@ SlapdServer::SlapdServer(const SlapdOptions& options) {
   std::string ldif = dir().write("config.ldif", configLdif(dir(), options));
   ProgramResult added = runProgram({"slapadd", "-n", "0", "-F", slapd_d, "-l", ldif});
   if (added.exit_code != 0) {
-    throw std::runtime_error("test servers: slapadd failed (" +
-                             (added.timed_out ? std::string("timed out")
-                                              : "exit " + std::to_string(added.exit_code)) +
-                             "):\n" + added.output);
+    throw std::runtime_error(
+        "test servers: slapadd failed (" +
+        (added.timed_out ? std::string("timed out") : "exit " + std::to_string(added.exit_code)) +
+        "):\n" + added.output);
   }
   // Ready once both listeners accept: slapd binds every -h URL before it serves any.
   launch(tls ? 2 : 1, tls ? 2 : 1, [&](const std::vector<int>& ports) {
@@ -140,4 +140,4 @@ std::unique_ptr<SlapdServer> startSlapd(const SlapdOptions& options) {
   return std::make_unique<SlapdServer>(options);
 }
 
-}  // namespace trustctl::testing
+}  // namespace trustctl::testing::inline harness
