@@ -231,7 +231,7 @@ void checkHostname(Diagnosis& d, const std::string& host) {
       "the server certificate is for " + names + ", not for '" + host + "'");
 }
 
-void checkWeakness(Diagnosis& d, const Capture& capture) {
+void checkWeakness(Diagnosis& d) {
   std::set<std::string> seen;
   auto judge = [&](const CertificatePtr& c) {
     std::string reason;
@@ -243,10 +243,15 @@ void checkWeakness(Diagnosis& d, const Capture& capture) {
     judge(c);
   for (const auto& c : d.path)
     judge(c);
-  if (capture.tls_version == "TLSv1" || capture.tls_version == "TLSv1.1" ||
-      capture.tls_version == "TLSv1.0" || capture.tls_version.rfind("SSL", 0) == 0) {
-    add(d, DiagnosisCode::WeakCrypto, nullptr,
-        "the connection was negotiated with " + capture.tls_version + ", which is obsolete");
+}
+
+// A server that negotiates below TLS 1.2 offers nothing newer (TLS picks the highest common
+// version): runtimes that require 1.2, as Java 17 and current OpenSSL policies do, cannot connect.
+void checkProtocolVersion(Diagnosis& d, const Capture& capture) {
+  const std::string& v = capture.tls_version;
+  if (v == "TLSv1" || v == "TLSv1.0" || v == "TLSv1.1" || v.rfind("SSL", 0) == 0) {
+    add(d, DiagnosisCode::ProtocolMismatch, nullptr,
+        "the server offers only " + v + ", and connector runtimes require TLS 1.2 or later");
   }
 }
 
@@ -358,8 +363,9 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
     }
     checkDates(d, options.now);
     checkHostname(d, host);
-    checkWeakness(d, capture);
+    checkWeakness(d);
   }
+  checkProtocolVersion(d, capture);
   checkClientCertificate(d, capture, options.identity_configured);
   bool transport_failed = transportCode(capture.failure).has_value();
   bool handshake_failed = capture.failure == CaptureFailure::HandshakeFailed ||

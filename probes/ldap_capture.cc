@@ -208,14 +208,6 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   }
 }
 
-bool tlsPackageIsGnutls() {
-  char* package = nullptr;
-  ldap_get_option(nullptr, LDAP_OPT_X_TLS_PACKAGE, &package);
-  bool gnutls = package && std::string(package) == "GnuTLS";
-  ldap_memfree(package);
-  return gnutls;
-}
-
 // Credentials go out only on a connection whose chain the caller's verifier accepted.
 void bindIfTrusted(LDAP* ld, const CaptureRequest& request, Capture& c) {
   if (!request.chain_is_trusted || !request.chain_is_trusted(c)) {
@@ -277,10 +269,8 @@ Capture captureLdap(const CaptureRequest& request) {
   // still accept, so an old-TLS-only directory shows as the mismatch they will hit.
   int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
   ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12);
-  if (tlsPackageIsGnutls()) {
-    // libldap's GnuTLS backend takes the versions from its priority string instead.
-    ldap_set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
-  }
+  // libldap's GnuTLS backend ignores PROTOCOL_MIN, and setting a priority string instead leaks
+  // it in libldap 2.5 on every connection; diagnose() judges the negotiated version instead.
   ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB, reinterpret_cast<void*>(&onLdapTlsConnect));
   if (request.identity && !request.identity->cert_file.empty()) {
     ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, request.identity->cert_file.c_str());

@@ -173,11 +173,11 @@ TEST_CASE("diagnose: dates, names and weak crypto are all reported, primary firs
     auto d = run(captureOf({leaf.cert}), {root.cert});
     CHECK(d.code == DiagnosisCode::WeakCrypto);
   }
-  SECTION("an obsolete TLS version is weak") {
+  SECTION("a server that offers only an obsolete TLS version is a protocol mismatch") {
     auto c = pki.makeChain("Old");
     auto capture = captureOf({c.leaf.cert, c.intermediate.cert});
     capture.tls_version = "TLSv1";
-    CHECK(run(capture, {c.root.cert}).code == DiagnosisCode::WeakCrypto);
+    CHECK(run(capture, {c.root.cert}).code == DiagnosisCode::ProtocolMismatch);
   }
   SECTION("IP targets match IP SANs") {
     auto c = pki.makeChain("Ip");
