@@ -12,6 +12,7 @@
 #include "truststore/certificate_status.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/library.h"
+#include "truststore/target_url.h"
 
 namespace trustctl::agent {
 
@@ -327,6 +328,12 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   target->footer(
       "Example:\n  trustctl connector target ad-sync --add ldaps://dc1.corp.example:636");
   target->callback([&ctx, a] {
+    for (const auto& url : a->add) {
+      if (auto parsed = truststore::parseTarget(url); !parsed) {
+        ctx.fail(parsed.error());
+        return;
+      }
+    }
     change(
         ctx, "Targets of " + a->name + " updated",
         [&](truststore::Transaction& tx) {

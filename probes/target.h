@@ -1,33 +1,14 @@
 #pragma once
-// A probe target parsed from a URL: which protocol to speak, where, and the name the server's
-// certificate must carry. Parsing is strict so that a typo is a usage error (exit 2), not a
-// "connection refused" diagnosis.
+// Probe targets are the truststore's target URLs (parsed without any network), named here
+// for the probe code.
 
-#include <string>
-#include <string_view>
-
-#include "truststore/error.h"
+#include "truststore/target_url.h"
 
 namespace trustctl::probes {
 
-enum class Protocol { Https, Ldaps, LdapStartTls };
-
-// "https", "ldaps" or "ldap+starttls": the names of the JSON contract.
-std::string_view protocolName(Protocol p);
-
-struct Target {
-  Protocol protocol = Protocol::Https;
-  std::string host;  // without brackets for IPv6
-  int port = 0;
-  std::string path;  // "/" at least, https only
-  // Normalized: scheme://host:port/path, the key the JSON and the summary use.
-  std::string url() const;
-  // host as it goes into a URL: bracketed when it is an IPv6 literal.
-  std::string urlHost() const;
-};
-
-// Accepts https://, ldaps:// and ldap:// (StartTLS); default ports 443 / 636 / 389. Fails with
-// InvalidUrl naming the URL and what is wrong.
-Result<Target> parseTarget(std::string_view url);
+using truststore::parseTarget;
+using truststore::Protocol;
+using truststore::protocolName;
+using truststore::Target;
 
 }  // namespace trustctl::probes

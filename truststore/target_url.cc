@@ -1,9 +1,9 @@
-#include "probes/target.h"
+#include "truststore/target_url.h"
 
 #include <algorithm>
 #include <cctype>
 
-namespace trustctl::probes {
+namespace trustctl::truststore {
 
 namespace {
 
@@ -125,4 +125,4 @@ Result<Target> parseTarget(std::string_view url) {
   return t;
 }
 
-}  // namespace trustctl::probes
+}  // namespace trustctl::truststore
