@@ -17,5 +17,6 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx);
 void addVerifyCommand(CLI::App& app, CliContext& ctx);
 void addStoreCommands(CLI::App& app, CliContext& ctx);  // log, store check, store path
 void addProbeCommand(CLI::App& app, CliContext& ctx);   // probe (diagnosis, --install)
+void addApplyCommand(CLI::App& app, CliContext& ctx);   // apply (TOML config)
 
 }  // namespace trustctl::agent

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   addVerifyCommand(app, ctx);
   addStoreCommands(app, ctx);
   addProbeCommand(app, ctx);
+  addApplyCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

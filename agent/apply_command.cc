@@ -1,0 +1,104 @@
+// trustctl apply: make the store what a TOML file says, atomically, showing the plan first.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/cli_context.h"
+#include "agent/commands.h"
+#include "agent/on_change.h"
+#include "config/apply_plan.h"
+
+namespace trustctl::agent {
+
+namespace {
+
+struct ApplyArgs {
+  std::string file;
+  bool dry_run = false;
+  bool prune = false;
+};
+
+void runApply(CliContext& ctx, const ApplyArgs& args) {
+  truststore::Store store = ctx.store();
+  auto snapshot = store.load();
+  if (!snapshot) {
+    ctx.fail(snapshot.error());
+    return;
+  }
+  std::vector<std::string> known;
+  for (const auto& [name, entry] : snapshot->state.entries)
+    known.push_back(name);
+  auto config = config::loadConfig(args.file, known);
+  if (!config) {
+    ctx.fail(config.error());
+    return;
+  }
+  config::Plan plan;
+  if (args.dry_run) {
+    plan = config::makePlan(*config, snapshot->state, args.prune);
+  } else {
+    // The plan is made again under the store lock, against the newest state.
+    auto updated =
+        store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) -> Result<void> {
+          plan = config::makePlan(*config, tx.state(), args.prune);
+          return config::applyPlan(tx, *config, plan);
+        });
+    if (!updated) {
+      ctx.fail(updated.error());
+      return;
+    }
+  }
+  if (ctx.options.json) {
+    ctx.printJson({{"file", args.file},
+                   {"changed", !plan.empty()},
+                   {"applied", !args.dry_run && !plan.empty()},
+                   {"plan", config::planJson(plan)}});
+  } else if (plan.empty()) {
+    std::cout << "No changes: the store already matches " << args.file << ".\n";
+  } else {
+    std::cout << (args.dry_run ? "Plan (dry run, nothing changed):\n" : "Applied:\n")
+              << config::renderPlan(plan);
+  }
+  if (args.dry_run) {
+    return;
+  }
+  for (const auto& name : plan.reloaded()) {
+    for (const auto& c : config->connectors) {
+      if (c.name != name || c.on_change.empty())
+        continue;
+      auto r =
+          runOnChange(c.on_change, name, store.connectorPath(name), c.on_change_timeout_seconds);
+      std::ostream& out = ctx.options.json ? std::cerr : std::cout;
+      out << "on_change for " << name << ": "
+          << (r.timed_out ? "killed after " + std::to_string(c.on_change_timeout_seconds) + " s"
+                          : "exit " + std::to_string(r.exit_code))
+          << "\n";
+      if (!r.output.empty())
+        out << r.output << (r.output.back() == '\n' ? "" : "\n");
+      if (r.exit_code != 0)
+        ctx.exit_code = kExitProblem;
+    }
+  }
+}
+
+}  // namespace
+
+void addApplyCommand(CLI::App& app, CliContext& ctx) {
+  auto args = std::make_shared<ApplyArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("apply", "Make the store match a TOML config file (all or nothing)");
+  cmd->add_option("file", args->file, "The config file (see examples/trustctl.toml)")->required();
+  cmd->add_flag("--dry-run", args->dry_run, "Validate and print the plan; change nothing");
+  cmd->add_flag("--prune", args->prune,
+                "Also remove entries and connectors the file does not name");
+  cmd->footer(
+      "Exit codes: 0 applied or nothing to do, 1 an on_change command failed, 2 the file is "
+      "invalid\n"
+      "(every problem is printed as file:line:column), 3 could not complete.\n\n"
+      "Examples:\n  trustctl apply /etc/trustctl/trustctl.toml --dry-run\n"
+      "  trustctl apply /etc/trustctl/trustctl.toml");
+  cmd->callback([&ctx, args] { runApply(ctx, *args); });
+}
+
+}  // namespace trustctl::agent

@@ -1,0 +1,413 @@
+#include "config/config_file.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "truststore/file_util.h"
+#include "truststore/key_importer.h"
+#include "truststore/store_state.h"
+#include "truststore/target_url.h"
+
+namespace trustctl::config {
+
+namespace {
+
+// Collects every problem of the file, each with where it is.
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+  Location at(const toml::source_region& r) const {
+    return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
+  }
+  void add(const Location& where, const std::string& what) {
+    lines_.push_back(where.str() + ": " + what);
+  }
+  void add(const toml::node& n, const std::string& what) { add(at(n.source()), what); }
+  bool empty() const { return lines_.empty(); }
+  std::string joined() const {
+    std::string out;
+    for (const auto& l : lines_) {
+      out += (out.empty() ? "" : "\n") + l;
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+  std::vector<std::string> lines_;
+};
+
+const char* typeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date or time";
+  }
+}
+
+// Reads the keys of `table`, rejecting unknown ones (typo protection) with the expected list.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string where, std::set<std::string> allowed,
+              Problems& p)
+      : table_(table), where_(std::move(where)), p_(p) {
+    std::string expected;
+    for (const auto& k : allowed) {
+      expected += (expected.empty() ? "" : ", ") + k;
+    }
+    for (auto&& [key, value] : table) {
+      if (!allowed.count(std::string(key.str()))) {
+        p_.add(p_.at(key.source()), "unknown key '" + std::string(key.str()) + "' in " + where_ +
+                                        "; expected one of: " + expected);
+      }
+    }
+  }
+  std::optional<std::string> string(const std::string& key, Location* loc = nullptr) {
+    const toml::node* n = table_.get(key);
+    if (!n)
+      return std::nullopt;
+    if (loc)
+      *loc = p_.at(n->source());
+    if (!n->is_string()) {
+      p_.add(*n, where_ + "." + key + ": expected a string, found " + typeName(*n));
+      return std::nullopt;
+    }
+    return n->value<std::string>();
+  }
+  std::optional<long long> integer(const std::string& key, long long min, long long max) {
+    const toml::node* n = table_.get(key);
+    if (!n)
+      return std::nullopt;
+    if (!n->is_integer()) {
+      p_.add(*n, where_ + "." + key + ": expected an integer, found " + typeName(*n));
+      return std::nullopt;
+    }
+    long long v = *n->value<long long>();
+    if (v < min || v > max) {
+      p_.add(*n, where_ + "." + key + ": " + std::to_string(v) + " is out of range " +
+                     std::to_string(min) + "-" + std::to_string(max));
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<double> number(const std::string& key, double min, double max) {
+    const toml::node* n = table_.get(key);
+    if (!n)
+      return std::nullopt;
+    if (!n->is_number()) {
+      p_.add(*n, where_ + "." + key + ": expected a number, found " + typeName(*n));
+      return std::nullopt;
+    }
+    double v = *n->value<double>();
+    if (v < min || v > max) {
+      p_.add(*n, where_ + "." + key + ": out of range");
+      return std::nullopt;
+    }
+    return v;
+  }
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = table_.get(key);
+    if (!n)
+      return std::nullopt;
+    if (!n->is_boolean()) {
+      p_.add(*n, where_ + "." + key + ": expected true or false, found " + typeName(*n));
+      return std::nullopt;
+    }
+    return n->value<bool>();
+  }
+  // An array of strings with each element's location.
+  std::vector<std::pair<std::string, Location>> strings(const std::string& key) {
+    std::vector<std::pair<std::string, Location>> out;
+    const toml::node* n = table_.get(key);
+    if (!n)
+      return out;
+    if (!n->is_array()) {
+      p_.add(*n, where_ + "." + key + ": expected an array of strings, found " + typeName(*n));
+      return out;
+    }
+    for (const auto& item : *n->as_array()) {
+      if (!item.is_string()) {
+        p_.add(item, where_ + "." + key + ": expected a string, found " + typeName(item));
+        continue;
+      }
+      out.emplace_back(*item.value<std::string>(), p_.at(item.source()));
+    }
+    return out;
+  }
+
+ private:
+  const toml::table& table_;
+  std::string where_;
+  Problems& p_;
+};
+
+std::string resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/')
+    return path;
+  return base_dir + "/" + path;
+}
+
+// The entry's password, from its file (first line) or environment variable; never inline.
+truststore::PasswordProvider passwordFor(const EntrySpec& e) {
+  return [e]() -> std::optional<std::string> {
+    if (!e.password_file.empty()) {
+      std::ifstream in(e.password_file);
+      std::string line;
+      if (!in || !std::getline(in, line))
+        return std::nullopt;
+      while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+        line.pop_back();
+      return line;
+    }
+    if (!e.password_env.empty()) {
+      const char* v = std::getenv(e.password_env.c_str());
+      if (v)
+        return std::string(v);
+    }
+    return std::nullopt;
+  };
+}
+
+void loadMaterial(EntrySpec& e, Problems& p) {
+  std::string label = "entries." + e.name;
+  if (!e.password_file.empty() && !truststore::pathExists(e.password_file)) {
+    p.add(e.where, label + ".password_file: cannot read '" + e.password_file + "'; check the path");
+    return;
+  }
+  if (!e.password_env.empty() && !std::getenv(e.password_env.c_str())) {
+    p.add(e.where,
+          label + ".password_env: the environment variable " + e.password_env + " is not set");
+    return;
+  }
+  auto bytes = truststore::readInputFile(e.file);
+  if (!bytes) {
+    p.add(e.file_where, label + ".file: " + bytes.error().message);
+    return;
+  }
+  auto material = truststore::parseImport(*bytes, e.file, passwordFor(e));
+  if (!material) {
+    p.add(e.file_where, label + ": " + material.error().message);
+    return;
+  }
+  if (!e.key_file.empty()) {
+    auto key_bytes = truststore::readInputFile(e.key_file);
+    if (!key_bytes) {
+      p.add(e.where, label + ".key: " + key_bytes.error().message);
+      return;
+    }
+    auto key = truststore::parseKeyFile(*key_bytes, e.key_file, passwordFor(e));
+    if (!key) {
+      p.add(e.where, label + ".key: " + key.error().message);
+      return;
+    }
+    if (auto r = truststore::attachKey(*material, *key, e.key_file); !r) {
+      p.add(e.where, label + ".key: " + r.error().message);
+      return;
+    }
+  }
+  if (e.identity && !material->key) {
+    p.add(e.file_where, label + ": identity = true but '" + e.file +
+                            "' holds no private key; give a PKCS#12 or set key = \"FILE\"");
+    return;
+  }
+  e.material = std::move(*material);
+}
+
+}  // namespace
+
+namespace {
+
+void readEntries(const toml::table& entries, const std::string& base, ConfigFile& cfg,
+                 Problems& p) {
+  for (auto&& [key, node] : entries) {
+    EntrySpec e;
+    e.name = std::string(key.str());
+    e.where = p.at(key.source());
+    const toml::table* t = node.as_table();
+    if (!t) {
+      p.add(node, "entries." + e.name + ": expected a table ([entries." + e.name + "]), found " +
+                      typeName(node));
+      continue;
+    }
+    if (!truststore::isValidName(e.name)) {
+      p.add(e.where, truststore::invalidNameError("entry", e.name).message);
+    }
+    TableReader r(*t, "[entries." + e.name + "]",
+                  {"file", "key", "password_file", "password_env", "identity", "note", "env"}, p);
+    auto file = r.string("file", &e.file_where);
+    if (!file) {
+      if (!t->get("file"))
+        p.add(e.where, "[entries." + e.name +
+                           "]: missing key 'file' (the certificate file, relative to this config)");
+      continue;
+    }
+    e.file = resolve(base, *file);
+    e.key_file = resolve(base, r.string("key").value_or(""));
+    e.password_file = resolve(base, r.string("password_file").value_or(""));
+    e.password_env = r.string("password_env").value_or("");
+    e.identity = r.boolean("identity").value_or(false);
+    e.note = r.string("note").value_or("");
+    e.environment = r.string("env").value_or("");
+    if (!e.password_file.empty() && !e.password_env.empty()) {
+      p.add(e.where, "[entries." + e.name + "]: give password_file or password_env, not both");
+    }
+    cfg.entries.push_back(std::move(e));
+  }
+}
+
+void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p) {
+  for (auto&& [key, node] : connectors) {
+    ConnectorSpec c;
+    c.name = std::string(key.str());
+    c.where = p.at(key.source());
+    c.probe_interval_seconds = cfg.agent.default_probe_interval_seconds;
+    const toml::table* t = node.as_table();
+    if (!t) {
+      p.add(node, "connectors." + c.name + ": expected a table, found " + typeName(node));
+      continue;
+    }
+    if (!truststore::isValidName(c.name)) {
+      p.add(c.where, truststore::invalidNameError("connector", c.name).message);
+    }
+    std::string where = "[connectors." + c.name + "]";
+    TableReader r(*t, where,
+                  {"env", "note", "targets", "trust", "identity", "probe_interval_seconds",
+                   "on_change", "on_change_timeout_seconds"},
+                  p);
+    c.environment = r.string("env").value_or("");
+    c.note = r.string("note").value_or("");
+    for (const auto& [url, loc] : r.strings("targets")) {
+      if (auto target = truststore::parseTarget(url); !target) {
+        p.add(loc, where + ".targets: " + target.error().message);
+      }
+      c.targets.push_back(url);
+    }
+    for (const auto& [name, loc] : r.strings("trust")) {
+      c.trust.push_back(name);
+      c.trust_where.push_back(loc);
+    }
+    c.identity = r.string("identity", &c.identity_where).value_or("");
+    c.probe_interval_seconds = static_cast<int>(
+        r.integer("probe_interval_seconds", 10, 86400).value_or(c.probe_interval_seconds));
+    c.on_change = r.string("on_change").value_or("");
+    c.on_change_timeout_seconds =
+        static_cast<int>(r.integer("on_change_timeout_seconds", 1, 3600).value_or(30));
+    cfg.connectors.push_back(std::move(c));
+  }
+}
+
+// A connector may only name entries the file declares or the store already holds.
+void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Problems& p) {
+  std::set<std::string> names(known.begin(), known.end());
+  for (const auto& e : cfg.entries)
+    names.insert(e.name);
+  for (const auto& c : cfg.connectors) {
+    for (size_t i = 0; i < c.trust.size(); ++i) {
+      if (!names.count(c.trust[i])) {
+        p.add(c.trust_where[i], "[connectors." + c.name + "].trust: no entry '" + c.trust[i] +
+                                    "' in this file or the library; declare it under [entries." +
+                                    c.trust[i] + "]");
+      }
+    }
+    if (!c.identity.empty()) {
+      const EntrySpec* e = cfg.findEntry(c.identity);
+      if (!names.count(c.identity)) {
+        p.add(c.identity_where, "[connectors." + c.name + "].identity: no entry '" + c.identity +
+                                    "' in this file or the library");
+      } else if (e && !e->identity) {
+        p.add(c.identity_where, "[connectors." + c.name + "].identity: entry '" + c.identity +
+                                    "' is not declared with identity = true");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string Location::str() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+const EntrySpec* ConfigFile::findEntry(const std::string& name) const {
+  for (const auto& e : entries) {
+    if (e.name == name)
+      return &e;
+  }
+  return nullptr;
+}
+
+Result<ConfigFile> loadConfig(const std::string& path,
+                              const std::vector<std::string>& known_entries) {
+  if (!truststore::pathExists(path)) {
+    return fail(ErrorCode::FileNotFound, path + ": config file not found; check the path");
+  }
+  ConfigFile cfg;
+  cfg.path = path;
+  Problems p(path);
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    p.add(p.at(e.source()), "syntax error: " + std::string(e.description()));
+    return fail(ErrorCode::ConfigInvalid, p.joined());
+  }
+  std::string base = std::filesystem::path(path).parent_path().string();
+  if (base.empty())
+    base = ".";
+  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors"}, p);
+  auto table = [&](const char* key) -> const toml::table* {
+    const toml::node* n = root.get(key);
+    if (n && !n->is_table()) {
+      p.add(*n, std::string(key) + ": expected a table ([" + key + "]), found " + typeName(*n));
+      return nullptr;
+    }
+    return n ? n->as_table() : nullptr;
+  };
+  if (const toml::table* t = table("expiry")) {
+    TableReader r(*t, "[expiry]", {"warning_days", "critical_days"}, p);
+    cfg.expiry.warning_days = static_cast<int>(r.integer("warning_days", 0, 3650).value_or(30));
+    cfg.expiry.critical_days = static_cast<int>(r.integer("critical_days", 0, 3650).value_or(7));
+  }
+  if (const toml::table* t = table("agent")) {
+    TableReader r(*t, "[agent]",
+                  {"listen", "default_probe_interval_seconds", "max_parallel_probes",
+                   "probe_timeout_seconds"},
+                  p);
+    cfg.agent.listen = r.string("listen").value_or(cfg.agent.listen);
+    cfg.agent.default_probe_interval_seconds =
+        static_cast<int>(r.integer("default_probe_interval_seconds", 10, 86400).value_or(300));
+    cfg.agent.max_parallel_probes =
+        static_cast<int>(r.integer("max_parallel_probes", 1, 1024).value_or(64));
+    cfg.agent.probe_timeout_seconds = r.number("probe_timeout_seconds", 0.1, 300).value_or(10);
+  }
+  if (const toml::table* t = table("entries"))
+    readEntries(*t, base, cfg, p);
+  if (const toml::table* t = table("connectors"))
+    readConnectors(*t, cfg, p);
+  checkReferences(cfg, known_entries, p);
+  if (p.empty()) {
+    for (auto& e : cfg.entries)
+      loadMaterial(e, p);
+  }
+  if (!p.empty()) {
+    return fail(ErrorCode::ConfigInvalid, p.joined());
+  }
+  return cfg;
+}
+
+}  // namespace trustctl::config

@@ -1,0 +1,80 @@
+#pragma once
+// The TOML file operators keep under configuration management: library entries (files
+// relative to the config file, passwords from a file or the environment, never inline),
+// connectors (environment, targets, trust, identity, probe interval, on_change), expiry
+// thresholds and the agent's listen address. Loading validates all of it and reports every
+// problem as file:line:column with what was expected.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "truststore/certificate_importer.h"
+#include "truststore/error.h"
+
+namespace trustctl::config {
+
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string str() const;  // "file:line:column"
+};
+
+struct EntrySpec {
+  std::string name;
+  std::string file;  // resolved against the config file's folder
+  std::string key_file;
+  std::string password_file;
+  std::string password_env;
+  bool identity = false;
+  std::string note;
+  std::string environment;
+  Location where;                         // the [entries.NAME] table
+  Location file_where;                    // the `file` key's value
+  truststore::ImportedMaterial material;  // parsed while loading
+};
+
+struct ConnectorSpec {
+  std::string name;
+  std::string environment;
+  std::string note;
+  std::vector<std::string> targets;
+  std::vector<std::string> trust;
+  std::string identity;
+  int probe_interval_seconds = 300;
+  std::string on_change;  // run through /bin/sh when the trust or identity changed
+  int on_change_timeout_seconds = 30;
+  Location where;
+  std::vector<Location> trust_where;  // per trust element
+  Location identity_where;
+};
+
+struct ExpirySpec {
+  int warning_days = 30;
+  int critical_days = 7;
+};
+
+struct AgentSpec {
+  std::string listen = "127.0.0.1:9464";
+  int default_probe_interval_seconds = 300;
+  int max_parallel_probes = 64;
+  double probe_timeout_seconds = 10;
+};
+
+struct ConfigFile {
+  std::string path;
+  std::vector<EntrySpec> entries;
+  std::vector<ConnectorSpec> connectors;
+  ExpirySpec expiry;
+  AgentSpec agent;
+  const EntrySpec* findEntry(const std::string& name) const;
+};
+
+// Reads, validates and loads every entry's material. `known_entries` are the store's entry
+// names (a connector may trust an entry the file does not declare). Fails with ConfigInvalid;
+// the message has one line per problem, each starting with file:line:column.
+Result<ConfigFile> loadConfig(const std::string& path,
+                              const std::vector<std::string>& known_entries);
+
+}  // namespace trustctl::config
