@@ -1,5 +1,7 @@
 // trustctl apply: a TOML file made true in the store, idempotently and atomically; every bad
 // file is refused with file:line:column and leaves the store byte-for-byte as it was.
+#include <sstream>
+
 #include <catch2/catch.hpp>
 
 #include "tests/support/cli_runner.h"
@@ -179,4 +181,27 @@ TEST_CASE("the shipped example config validates", "[config]") {
   CHECK(r.err.find("unknown key") == std::string::npos);
   CHECK(r.err.find("expected") == std::string::npos);
   CHECK_THAT(r.err, Catch::Contains("no such file"));
+}
+
+TEST_CASE("the README's key table and the example config name the same keys", "[config]") {
+  auto example =
+      truststore::readWholeFile(std::string(TRUSTCTL_SOURCE_DIR) + "/examples/trustctl.toml");
+  auto readme = truststore::readWholeFile(std::string(TRUSTCTL_SOURCE_DIR) + "/README.md");
+  REQUIRE(example);
+  REQUIRE(readme);
+  std::istringstream lines(*example);
+  std::string line;
+  int keys = 0;
+  while (std::getline(lines, line)) {
+    // "key = value" lines, commented-out alternatives included ("# key = ...").
+    std::string text = line.rfind("# ", 0) == 0 ? line.substr(2) : line;
+    size_t eq = text.find(" = ");
+    if (eq == std::string::npos || text.find_first_of("[#") < eq || text.find(' ') < eq)
+      continue;
+    std::string key = text.substr(0, eq);
+    INFO("key " << key);
+    CHECK_THAT(*readme, Catch::Contains("`" + key + "` |"));
+    ++keys;
+  }
+  CHECK(keys >= 20);
 }
