@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -208,6 +209,44 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   }
 }
 
+// One libldap TLS context per client identity (or none), shared by every probe of the process:
+// loading an identity into a new context leaks its key inside libldap 2.5 (tls_g.c), and
+// sharing also saves reading the key files on every probe. Contexts live until exit.
+void* sharedTlsContext(const CaptureRequest& request) {
+  static std::mutex mutex;
+  static std::map<std::string, void*> contexts;
+  const ClientIdentity* id = request.identity;
+  bool with_identity = id && !id->cert_file.empty();
+  std::string key = with_identity ? id->cert_file + "\n" + id->key_file : "";
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = contexts.find(key);
+  if (it != contexts.end()) {
+    return it->second;
+  }
+  LDAP* tmpl = nullptr;
+  if (ldap_initialize(&tmpl, "ldaps://127.0.0.1") != LDAP_SUCCESS || !tmpl) {
+    return nullptr;
+  }
+  int never = LDAP_OPT_X_TLS_NEVER;  // capture whatever is presented; diagnose() judges it
+  int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
+  ldap_set_option(tmpl, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
+  ldap_set_option(tmpl, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12);
+  if (with_identity) {
+    ldap_set_option(tmpl, LDAP_OPT_X_TLS_CERTFILE, id->cert_file.c_str());
+    ldap_set_option(tmpl, LDAP_OPT_X_TLS_KEYFILE, id->key_file.c_str());
+  }
+  int is_server = 0;
+  void* ctx = nullptr;
+  if (ldap_set_option(tmpl, LDAP_OPT_X_TLS_NEWCTX, &is_server) == LDAP_OPT_SUCCESS) {
+    ldap_get_option(tmpl, LDAP_OPT_X_TLS_CTX, &ctx);  // takes a reference, kept until exit
+  }
+  ldap_unbind_ext_s(tmpl, nullptr, nullptr);
+  if (ctx) {
+    contexts.emplace(key, ctx);
+  }
+  return ctx;
+}
+
 // Credentials go out only on a connection whose chain the caller's verifier accepted.
 void bindIfTrusted(LDAP* ld, const CaptureRequest& request, Capture& c) {
   if (!request.chain_is_trusted || !request.chain_is_trusted(c)) {
@@ -256,7 +295,6 @@ Capture captureLdap(const CaptureRequest& request) {
   current_record = &record;
   SocketWatchdog watchdog(fd, deadline);
   int version = LDAP_VERSION3;
-  int never = LDAP_OPT_X_TLS_NEVER;  // capture whatever is presented; diagnose() judges it
   timeval limit{
       static_cast<time_t>(request.timeout_seconds),
       static_cast<suseconds_t>(
@@ -264,20 +302,23 @@ Capture captureLdap(const CaptureRequest& request) {
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &limit);
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &limit);
-  ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
-  // TLS 1.2 at least, as for HTTPS: what connector runtimes (Java 17, current OpenSSL policy)
-  // still accept, so an old-TLS-only directory shows as the mismatch they will hit.
-  int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2;
-  ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12);
-  // libldap's GnuTLS backend ignores PROTOCOL_MIN, and setting a priority string instead leaks
-  // it in libldap 2.5 on every connection; diagnose() judges the negotiated version instead.
   ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB, reinterpret_cast<void*>(&onLdapTlsConnect));
-  if (request.identity && !request.identity->cert_file.empty()) {
-    ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, request.identity->cert_file.c_str());
-    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, request.identity->key_file.c_str());
+  int never = LDAP_OPT_X_TLS_NEVER;  // libldap's own host name check reads the handle's option
+  ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
+  // TLS 1.2 at least, as for HTTPS, is asked in the shared context; libldap's GnuTLS backend
+  // ignores it (and a priority string would leak per connection), so diagnose() also judges
+  // the negotiated version.
+  void* tls_ctx = sharedTlsContext(request);
+  if (!tls_ctx) {
+    watchdog.stop();
+    current_record = nullptr;
+    ldap_unbind_ext_s(ld, nullptr, nullptr);
+    c.failure = CaptureFailure::HandshakeFailed;
+    c.detail =
+        "libldap could not create a TLS context (check the identity's certificate and key files)";
+    return finish();
   }
-  int is_server = 0;
-  ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+  ldap_set_option(ld, LDAP_OPT_X_TLS_CTX, tls_ctx);
 
   int rc = request.target.protocol == Protocol::Ldaps ? ldap_install_tls(ld)
                                                       : ldap_start_tls_s(ld, nullptr, nullptr);

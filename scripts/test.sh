@@ -20,6 +20,7 @@ CC=clang CXX=clang++ trustctl_build "$build/asan" -DCMAKE_BUILD_TYPE=Debug -DTRU
   -DTRUSTCTL_SANITIZE=ON -DTRUSTCTL_FUZZ=ON -DTRUSTCTL_BENCH=OFF
 echo "== test: sanitizer build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$TRUSTCTL_ROOT/scripts/lsan.supp:print_suppressions=0 \
   ctest --test-dir "$build/asan" --output-on-failure -j "$jobs" --timeout 900
 
 echo "== fuzz: importer, ${TRUSTCTL_FUZZ_SECONDS:-60} s"
