@@ -6,8 +6,8 @@
 
 #include "agent/cli_context.h"
 #include "agent/commands.h"
+#include "agent/config_apply.h"
 #include "agent/on_change.h"
-#include "config/apply_plan.h"
 
 namespace trustctl::agent {
 
@@ -21,34 +21,13 @@ struct ApplyArgs {
 
 void runApply(CliContext& ctx, const ApplyArgs& args) {
   truststore::Store store = ctx.store();
-  auto snapshot = store.load();
-  if (!snapshot) {
-    ctx.fail(snapshot.error());
+  auto outcome = applyConfigFile(store, ctx.updateOptions(), args.file, args.prune, args.dry_run);
+  if (!outcome) {
+    ctx.fail(outcome.error());
     return;
   }
-  std::vector<std::string> known;
-  for (const auto& [name, entry] : snapshot->state.entries)
-    known.push_back(name);
-  auto config = config::loadConfig(args.file, known);
-  if (!config) {
-    ctx.fail(config.error());
-    return;
-  }
-  config::Plan plan;
-  if (args.dry_run) {
-    plan = config::makePlan(*config, snapshot->state, args.prune);
-  } else {
-    // The plan is made again under the store lock, against the newest state.
-    auto updated =
-        store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) -> Result<void> {
-          plan = config::makePlan(*config, tx.state(), args.prune);
-          return config::applyPlan(tx, *config, plan);
-        });
-    if (!updated) {
-      ctx.fail(updated.error());
-      return;
-    }
-  }
+  const config::Plan& plan = outcome->plan;
+  const config::ConfigFile* config = &outcome->config;
   if (ctx.options.json) {
     ctx.printJson({{"file", args.file},
                    {"changed", !plan.empty()},

@@ -18,5 +18,7 @@ void addVerifyCommand(CLI::App& app, CliContext& ctx);
 void addStoreCommands(CLI::App& app, CliContext& ctx);  // log, store check, store path
 void addProbeCommand(CLI::App& app, CliContext& ctx);   // probe (diagnosis, --install)
 void addApplyCommand(CLI::App& app, CliContext& ctx);   // apply (TOML config)
+void addAgentCommand(CLI::App& app, CliContext& ctx);   // agent (daemon)
+void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
 
 }  // namespace trustctl::agent

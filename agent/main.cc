@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   addStoreCommands(app, ctx);
   addProbeCommand(app, ctx);
   addApplyCommand(app, ctx);
+  addAgentCommand(app, ctx);
+  addStatusCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -390,7 +390,7 @@ Result<ConfigFile> loadConfig(const std::string& path,
                   p);
     cfg.agent.listen = r.string("listen").value_or(cfg.agent.listen);
     cfg.agent.default_probe_interval_seconds =
-        static_cast<int>(r.integer("default_probe_interval_seconds", 10, 86400).value_or(300));
+        static_cast<int>(r.integer("default_probe_interval_seconds", 1, 86400).value_or(300));
     cfg.agent.max_parallel_probes =
         static_cast<int>(r.integer("max_parallel_probes", 1, 1024).value_or(64));
     cfg.agent.probe_timeout_seconds = r.number("probe_timeout_seconds", 0.1, 300).value_or(10);

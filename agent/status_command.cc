@@ -1,0 +1,140 @@
+// trustctl status: the table the vendor pages show, per connector: target, Subject CN, Issued
+// On, Expires On, Status, and the day it breaks; from the agent's status file or, with --live,
+// by probing now.
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/cli_context.h"
+#include "agent/commands.h"
+#include "agent/fleet_probe.h"
+#include "agent/table.h"
+#include "config/config_file.h"
+#include "truststore/file_util.h"
+
+namespace trustctl::agent {
+
+namespace {
+
+std::string day(const nlohmann::json& rfc3339) {
+  return rfc3339.is_string() ? rfc3339.get<std::string>().substr(0, 10) : "-";
+}
+
+int printStatus(const CliContext& ctx, const nlohmann::json& fleet) {
+  int exit_code = kExitOk;
+  std::cout << "Status at " << fleet.value("generated_at", "?") << "\n";
+  for (const auto& c : fleet.at("connectors")) {
+    std::cout << "\n"
+              << ctx.bold("connector " + c.at("name").get<std::string>())
+              << "  breaks on: " << day(c.at("breaks_on")) << "\n";
+    Table targets({"TARGET", "SUBJECT CN", "ISSUED ON", "EXPIRES ON", "STATUS", "BREAKS ON"});
+    for (const auto& t : c.at("targets")) {
+      bool ok = t.at("verdict") == "ok";
+      exit_code = ok ? exit_code : kExitProblem;
+      const auto& chain = t.at("presented_chain");
+      std::string cn = "-", issued = "-", expires = "-";
+      if (!chain.empty()) {
+        std::string subject = chain[0].at("subject");
+        size_t at = subject.find("CN=");
+        cn = at == std::string::npos ? subject
+                                     : subject.substr(at + 3, subject.find(',', at) - at - 3);
+        issued = day(chain[0].at("not_before"));
+        expires = day(chain[0].at("not_after"));
+      }
+      std::string code = t.at("diagnosis").at("code");
+      targets.addRow({t.at("target"), cn, issued, expires, ok ? ctx.green(code) : ctx.red(code),
+                      day(t.at("breaks_on"))});
+    }
+    if (!targets.empty())
+      targets.print(std::cout);
+    Table certs({"ENTRY", "ROLE", "SUBJECT CN", "ISSUED ON", "EXPIRES ON", "STATUS"});
+    for (const auto& r : c.at("certificates")) {
+      std::string status = r.at("status");
+      if (status == "expired" || status == "critical")
+        exit_code = kExitProblem;
+      certs.addRow({r.at("entry"), r.at("role"), r.at("subject_cn"), day(r.at("not_before")),
+                    day(r.at("not_after")),
+                    status == "ok"         ? ctx.green(status)
+                    : status == "expiring" ? ctx.yellow(status)
+                                           : ctx.red(status)});
+    }
+    if (!certs.empty())
+      certs.print(std::cout);
+  }
+  return exit_code;
+}
+
+void runStatus(CliContext& ctx, bool live, const std::string& config_path) {
+  truststore::Store store = ctx.store();
+  nlohmann::json fleet;
+  if (live) {
+    auto snapshot = store.load();
+    if (!snapshot) {
+      ctx.fail(snapshot.error());
+      return;
+    }
+    FleetProbeOptions options;
+    options.now = wallClockNow();
+    options.thresholds.warning_days = ctx.options.expiring_days;
+    if (!config_path.empty()) {
+      auto config = config::loadConfig(config_path, {});
+      if (config) {
+        options.thresholds = {config->expiry.warning_days, config->expiry.critical_days};
+      }
+    }
+    std::vector<std::string> problems;
+    auto probed = probeConnectors(store, snapshot->state, {}, options, &problems);
+    for (const auto& p : problems)
+      std::cerr << "trustctl: " << p << "\n";
+    probes::FleetStatus status;
+    status.generated_at = options.now;
+    for (const auto& [name, connector] : snapshot->state.connectors) {
+      status.connectors.push_back(
+          {name,
+           probed[name],
+           certificateRows(snapshot->state, connector, options.now, options.thresholds),
+           {}});
+    }
+    probes::computeForecast(status);
+    fleet = probes::fleetStatusJson(status);
+  } else {
+    std::string path = store.dir() + "/agent-status.json";
+    auto text = truststore::readWholeFile(path);
+    if (!text) {
+      ctx.fail({ErrorCode::FileNotFound,
+                path + ": no agent status yet; run 'trustctl agent' or use 'status --live'"});
+      return;
+    }
+    try {
+      fleet = nlohmann::json::parse(*text);
+    } catch (const nlohmann::json::exception&) {
+      ctx.fail({ErrorCode::StoreCorrupt,
+                path + ": not the agent's status JSON; the agent rewrites it next cycle"});
+      return;
+    }
+  }
+  if (ctx.options.json) {
+    ctx.printJson(fleet);
+    return;
+  }
+  ctx.exit_code = printStatus(ctx, fleet);
+}
+
+}  // namespace
+
+void addStatusCommand(CLI::App& app, CliContext& ctx) {
+  auto live = std::make_shared<bool>(false);
+  auto config = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "status", "Every connector's targets and certificates, with the day each breaks");
+  cmd->add_flag("--live", *live,
+                "Probe every target now instead of reading the agent's status file");
+  cmd->add_option("--config", *config, "With --live: take the expiry thresholds from this config");
+  cmd->footer(
+      "Exit codes: 0 all ok, 1 a target fails or a certificate is expired or critical.\n\n"
+      "Examples:\n  trustctl status\n  trustctl status --live --json");
+  cmd->callback([&ctx, live, config] { runStatus(ctx, *live, *config); });
+}
+
+}  // namespace trustctl::agent
