@@ -303,7 +303,7 @@ void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p)
     }
     c.identity = r.string("identity", &c.identity_where).value_or("");
     c.probe_interval_seconds = static_cast<int>(
-        r.integer("probe_interval_seconds", 10, 86400).value_or(c.probe_interval_seconds));
+        r.integer("probe_interval_seconds", 1, 86400).value_or(c.probe_interval_seconds));
     c.on_change = r.string("on_change").value_or("");
     c.on_change_timeout_seconds =
         static_cast<int>(r.integer("on_change_timeout_seconds", 1, 3600).value_or(30));

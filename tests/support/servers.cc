@@ -165,7 +165,7 @@ std::unique_ptr<TestServer> startSServer(const TlsServerOptions& o) {
   std::string cert = writePem(*s->dir, "leaf.pem", {o.chain[0]});
   std::string key = writeKey(*s->dir, o.key);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    s->port = freeLoopbackPort();
+    s->port = o.port ? o.port : freeLoopbackPort();
     std::vector<std::string> argv{
         "openssl", "s_server", "-quiet", "-www", "-accept", "127.0.0.1:" + std::to_string(s->port),
         "-cert",   cert,       "-key",   key};

@@ -25,6 +25,7 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
   bool running() const;
+  int pid() const { return pid_; }
   std::string logTail() const;
 
  private:
@@ -37,6 +38,7 @@ struct TlsServerOptions {
   PrivateKeyPtr key;
   std::vector<CertificatePtr> client_cas;  // non-empty: require a client certificate
   std::vector<std::string> extra_args;     // s_server only, e.g. {"-tls1", "-cipher", "..."}
+  int port = 0;                            // s_server: this port instead of a free one
 };
 
 class TestServer {
