@@ -57,6 +57,8 @@ class AgentDaemon {
   bool stop_ = false;
   bool hup_ = false;
   std::optional<probes::FleetStatus> status_;
+  long probe_cycles_ = 0;
+  double last_probe_cycle_seconds_ = 0;
   long cycles_ = 0, reloads_ok_ = 0, reloads_rejected_ = 0, on_change_runs_ = 0,
        on_change_failures_ = 0;
   httplib::Server http_;
@@ -149,8 +151,19 @@ void AgentDaemon::cycle() {
   options.timeout_seconds = config_.agent.probe_timeout_seconds;
   options.thresholds = {config_.expiry.warning_days, config_.expiry.critical_days};
   if (!due.empty()) {
+    auto started = Clock::now();
     std::vector<std::string> problems;
     auto probed = probeConnectors(store, state, due, options, &problems);
+    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    size_t count = 0;
+    for (const auto& [name, targets] : probed)
+      count += targets.size();
+    spdlog::info("probed {} targets of {} connectors in {:.2f} s", count, due.size(), seconds);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++probe_cycles_;
+      last_probe_cycle_seconds_ = seconds;
+    }
     for (const auto& p : problems)
       spdlog::warn("{}", p);
     for (auto& [name, targets] : probed)
@@ -200,6 +213,11 @@ void AgentDaemon::serveHttp(const std::string& host, int port) {
   http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::string text = status_ ? probes::prometheusText(*status_) : "";
+    text += "# TYPE trustctl_agent_probe_cycles_total counter\ntrustctl_agent_probe_cycles_total " +
+            std::to_string(probe_cycles_) +
+            "\n# TYPE trustctl_agent_last_probe_cycle_seconds gauge\n" +
+            "trustctl_agent_last_probe_cycle_seconds " + std::to_string(last_probe_cycle_seconds_) +
+            "\n";
     text += "# TYPE trustctl_agent_cycles_total counter\ntrustctl_agent_cycles_total " +
             std::to_string(cycles_) +
             "\n# TYPE trustctl_agent_config_reloads_total "
@@ -300,10 +318,14 @@ int AgentDaemon::run() {
       spdlog::info("SIGHUP: reloading {}", config_path_);
       reload(false);
     }
+    auto cycle_started = Clock::now();
     cycle();
     auto next = Clock::now() + std::chrono::seconds(5);  // re-check expiry and store changes
     for (const auto& [name, due] : next_due_)
       next = std::min(next, due);
+    // Connectors falling due within a second of each other are probed in one batch: one store
+    // read, one status file and one concurrent probe run instead of one per connector.
+    next = std::max(next, cycle_started + std::chrono::seconds(1));
     std::unique_lock<std::mutex> lock(mutex_);
     wake_.wait_until(lock, next, [this] { return stop_ || hup_; });
   }
