@@ -214,7 +214,9 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
 // sharing also saves reading the key files on every probe. Contexts live until exit.
 void* sharedTlsContext(const CaptureRequest& request) {
   static std::mutex mutex;
-  static std::map<std::string, void*> contexts;
+  // Never destroyed: the contexts stay referenced until the process ends (a static map would
+  // be torn down at exit, and leak checkers would then see the contexts as lost).
+  static auto& contexts = *new std::map<std::string, void*>();
   const ClientIdentity* id = request.identity;
   bool with_identity = id && !id->cert_file.empty();
   std::string key = with_identity ? id->cert_file + "\n" + id->key_file : "";
