@@ -22,27 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-key root.key; key leaf.key
-openssl req -x509 -new -key root.key -subj "/CN=Agent Bench Root" -days 30 \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out root.pem
-printf '%s\n' "basicConstraints=CA:FALSE" "subjectAltName=IP:127.0.0.1" >leaf.ext
-openssl req -new -key leaf.key -subj "/CN=localhost" |
-  openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null
+trustctl_bench_pki
 port=$((30000 + RANDOM % 20000))
-mkdir -p nginx
-cat >nginx/nginx.conf <<EOC
-daemon off; worker_processes 2; pid $work/nginx/nginx.pid; error_log $work/nginx/error.log;
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-events { worker_connections 4096; }
-http { access_log off; keepalive_timeout 0; client_body_temp_path $work/nginx; proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$port ssl backlog=4096; ssl_certificate $work/leaf.pem;
-    ssl_certificate_key $work/leaf.key; location / { return 200 "ok\n"; } } }
-EOC
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
-pids+=($!)
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+trustctl_bench_nginx "$port"
+pids+=("$TRUSTCTL_NGINX_PID")
 
 metric() { curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'; }
 echo "Agent steady state, $(nproc) cores, probe interval 10 s, 10 targets per connector:"

@@ -56,3 +56,46 @@ trustctl_build() {
     { cat "$dir.configure.log"; return 1; }
   cmake --build "$dir" -j 2
 }
+
+# trustctl_bench_pki: in the current folder, an EC root (root.pem) -> intermediate -> leaf for
+# 127.0.0.1/localhost (leaf.key), and chain.pem = leaf + intermediate. For the benchmarks.
+trustctl_bench_pki() {
+  local n
+  for n in root inter leaf; do
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out $n.key 2>/dev/null
+  done
+  openssl req -x509 -new -key root.key -subj "/CN=Bench Root CA" -days 30 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" -out root.pem
+  printf '%s\n' "basicConstraints=critical,CA:TRUE" "keyUsage=critical,keyCertSign" >ca.ext
+  printf '%s\n' "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" \
+    "subjectAltName=DNS:localhost,IP:127.0.0.1" >leaf.ext
+  openssl req -new -key inter.key -subj "/CN=Bench Intermediate CA" |
+    openssl x509 -req -CA root.pem -CAkey root.key -CAcreateserial -days 30 -extfile ca.ext -out inter.pem 2>/dev/null
+  openssl req -new -key leaf.key -subj "/CN=localhost" |
+    openssl x509 -req -CA inter.pem -CAkey inter.key -CAcreateserial -days 30 -extfile leaf.ext -out leaf.pem 2>/dev/null
+  cat leaf.pem inter.pem >chain.pem
+}
+
+# trustctl_bench_nginx PORT: nginx with 2 workers serving chain.pem from the current folder on
+# 127.0.0.1:PORT, keep-alive and session reuse off (every request a full handshake), in the
+# background; waits (bounded) until it accepts. Sets TRUSTCTL_NGINX_PID.
+trustctl_bench_nginx() {
+  local port=$1 dir
+  dir=$(pwd)
+  mkdir -p nginx
+  cat >nginx/nginx.conf <<EOC
+daemon off; worker_processes 2; pid $dir/nginx/nginx.pid; error_log $dir/nginx/error.log;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+events { worker_connections 4096; }
+http { access_log off; keepalive_timeout 0; ssl_session_cache off; ssl_session_tickets off;
+  client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx;
+  uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
+  server { listen 127.0.0.1:$port ssl backlog=4096; ssl_certificate $dir/chain.pem;
+    ssl_certificate_key $dir/leaf.key; location / { return 200 "ok\n"; } } }
+EOC
+  nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/nginx/error.log" &
+  TRUSTCTL_NGINX_PID=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
+  echo "nginx did not start on port $port" >&2
+  return 1
+}
