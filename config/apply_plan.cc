@@ -57,10 +57,14 @@ ConnectorChange diffConnector(const ConnectorSpec& want, const truststore::Conne
   }
   if (h.identity != want.identity)
     c.identity = want.identity;
-  bool content_replaced =
-      std::any_of(want.trust.begin(), want.trust.end(),
-                  [&](const std::string& e) { return replaced_entries.count(e) > 0; }) ||
-      replaced_entries.count(want.identity) > 0;
+  for (const auto& e : want.trust) {
+    if (replaced_entries.count(e) && contains(h.trust, e))
+      c.trust_replaced.push_back(e);
+  }
+  if (!want.identity.empty() && replaced_entries.count(want.identity) &&
+      h.identity == want.identity)
+    c.trust_replaced.push_back(want.identity);
+  bool content_replaced = !c.trust_replaced.empty();
   c.runtime_regenerated = c.create || !c.trust_added.empty() || !c.trust_detached.empty() ||
                           c.identity.has_value() || content_replaced;
   return c;
@@ -207,6 +211,8 @@ std::string renderPlan(const Plan& plan) {
       out += "      + trust " + t + "\n";
     for (const auto& t : c.trust_detached)
       out += "      - trust " + t + "\n";
+    for (const auto& t : c.trust_replaced)
+      out += "      ~ " + t + " (content replaced)\n";
     if (c.identity)
       out +=
           "      ~ identity -> " + (c.identity->empty() ? std::string("none") : *c.identity) + "\n";
@@ -242,6 +248,7 @@ nlohmann::json planJson(const Plan& plan) {
                                : "update"},
          {"trust_added", c.trust_added},
          {"trust_detached", c.trust_detached},
+         {"trust_replaced", c.trust_replaced},
          {"targets_added", c.targets_added},
          {"targets_removed", c.targets_removed},
          {"identity", c.identity ? nlohmann::json(*c.identity) : nlohmann::json(nullptr)},

@@ -29,6 +29,7 @@ struct ConnectorChange {
   bool edit = false;  // environment or note
   std::vector<std::string> trust_added;
   std::vector<std::string> trust_detached;
+  std::vector<std::string> trust_replaced;  // trusted (or identity) entries whose content changes
   std::vector<std::string> targets_added;
   std::vector<std::string> targets_removed;
   std::optional<std::string> identity;  // the new identity ("" = none) when it changes
