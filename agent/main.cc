@@ -38,7 +38,10 @@ int main(int argc, char** argv) {
       "  trustctl connector create ad-sync --env prod\n"
       "  trustctl connector trust ad-sync corp-root\n"
       "  trustctl list\n"
-      "  trustctl verify dc1-chain.pem --connector ad-sync --host dc1.corp.example");
+      "  trustctl verify dc1-chain.pem --connector ad-sync --host dc1.corp.example\n"
+      "  trustctl probe ldaps://dc1.corp.example --connector ad-sync --install\n"
+      "  trustctl apply /etc/trustctl/trustctl.toml --dry-run\n"
+      "  trustctl agent --config /etc/trustctl/trustctl.toml");
   addImportCommand(app, ctx);
   addLibraryViewCommands(app, ctx);
   addLibraryEditCommands(app, ctx);
