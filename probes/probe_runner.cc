@@ -112,10 +112,29 @@ void runProbes(const std::vector<ProbeJob>& jobs, Catalog& catalog, const Runner
       }
     });
   }
-  if (!https_requests.empty()) {
-    captureHttpsBatch(https_requests, options.max_parallel_https, [&](size_t k, Capture capture) {
-      finish(https_jobs[k], std::move(capture));
-    });
+  // Handshakes and diagnoses cost client CPU: with many targets, one curl multi handle per
+  // core (each with its share of the parallelism) keeps every core busy.
+  size_t lanes = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                  https_requests.size() / 32 + 1);
+  lanes = std::min<size_t>(lanes, static_cast<size_t>(std::max(1, options.https_threads)));
+  std::vector<std::thread> https_lanes;
+  for (size_t lane = 0; lane < lanes && !https_requests.empty(); ++lane) {
+    std::vector<const CaptureRequest*> mine;
+    std::vector<size_t> mine_jobs;
+    for (size_t k = lane; k < https_requests.size(); k += lanes) {
+      mine.push_back(https_requests[k]);
+      mine_jobs.push_back(https_jobs[k]);
+    }
+    int parallel = std::max(1, options.max_parallel_https / static_cast<int>(lanes));
+    https_lanes.emplace_back(
+        [&finish, mine = std::move(mine), mine_jobs = std::move(mine_jobs), parallel] {
+          captureHttpsBatch(mine, parallel, [&](size_t k, Capture capture) {
+            finish(mine_jobs[k], std::move(capture));
+          });
+        });
+  }
+  for (auto& lane : https_lanes) {
+    lane.join();
   }
   for (auto& w : workers) {
     w.join();

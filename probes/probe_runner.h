@@ -37,6 +37,7 @@ struct RunnerOptions {
   UnixTime now = 0;  // required
   int max_parallel_https = 64;
   int ldap_workers = 8;
+  int https_threads = 2;  // curl multi handles in parallel threads, at most one per core
   bool fetch_aia = true;
   double aia_timeout_seconds = 5;
   size_t aia_max_bytes = 256 * 1024;
