@@ -46,7 +46,7 @@ Result<void> writeCapath(const std::string& dir, const std::vector<TrustedCertif
   return fsyncDir(dir);
 }
 
-nlohmann::json manifestFor(const RuntimeInputs& in) {
+nlohmann::json manifestFor(const RuntimeInputs& in, const std::string& anchors_der) {
   nlohmann::json anchors = nlohmann::json::array();
   for (const auto& a : in.anchors) {
     const CertificateInfo& i = a.cert->info();
@@ -76,6 +76,10 @@ nlohmann::json manifestFor(const RuntimeInputs& in) {
           {"environment", in.connector->environment},
           {"generation", in.generation},
           {"anchors", anchors},
+          // Lets the runtime library tell a damaged anchors file from the one written here.
+          {"anchors_sha256", ossl::sha256HexOf(
+                                 reinterpret_cast<const unsigned char*>(anchors_der.data()),
+                                 anchors_der.size())},
           {"identity", identity},
           {"files", files}};
 }
@@ -140,7 +144,7 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
       return r;
     }
   }
-  if (auto r = writeFileDurable(dir + "/" + kManifestFile, manifestFor(in).dump(2) + "\n"); !r) {
+  if (auto r = writeFileDurable(dir + "/" + kManifestFile, manifestFor(in, der_blob).dump(2) + "\n"); !r) {
     return r;
   }
   return fsyncDir(dir);

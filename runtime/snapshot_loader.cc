@@ -1,0 +1,154 @@
+#include "runtime/snapshot_loader.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/trust_snapshot_impl.h"
+#include "truststore/certificate_importer.h"
+#include "truststore/connector_runtime.h"
+#include "truststore/file_util.h"
+
+namespace trustctl::runtime_internal {
+
+using runtime::TrustSnapshot;
+using runtime::TrustSnapshotPtr;
+
+namespace {
+
+Error corrupt(const std::string& path, const std::string& what) {
+  return Error{ErrorCode::StoreCorrupt,
+               path + ": " + what + "; run 'trustctl store check' and re-apply the connector"};
+}
+
+Result<nlohmann::json> readManifest(const std::string& path) {
+  auto text = truststore::readWholeFile(path);
+  if (!text) {
+    return tl::unexpected(text.error());
+  }
+  auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("anchors") ||
+      !json["anchors"].is_array()) {
+    return tl::unexpected(corrupt(path, "is not a trustctl runtime manifest"));
+  }
+  return json;
+}
+
+Result<void> loadIdentity(const std::string& dir, TrustSnapshot::Impl& impl) {
+  std::string cert_path = dir + "/" + truststore::kIdentityCertFile;
+  std::string key_path = dir + "/" + truststore::kIdentityKeyFile;
+  auto chain = truststore::readCertificatesFromFile(cert_path);
+  if (!chain) {
+    return tl::unexpected(corrupt(cert_path, chain.error().message));
+  }
+  if (chain->empty()) {
+    return tl::unexpected(corrupt(cert_path, "holds no certificate"));
+  }
+  auto key_text = truststore::readWholeFile(key_path);
+  if (!key_text) {
+    return tl::unexpected(key_text.error());
+  }
+  auto key = truststore::PrivateKey::parsePem(*key_text);
+  OPENSSL_cleanse(key_text->data(), key_text->size());
+  if (!key) {
+    return tl::unexpected(corrupt(key_path, "is not a readable private key"));
+  }
+  if (!(*key)->matches(*chain->front())) {
+    return tl::unexpected(corrupt(key_path, "does not belong to " + cert_path));
+  }
+  impl.identity_chain = std::move(*chain);
+  impl.identity_key = std::move(*key);
+  return {};
+}
+
+}  // namespace
+
+std::string runtimeDirOf(const std::string& store_dir, std::uint64_t generation,
+                         const std::string& connector) {
+  return store_dir + "/generations/" + std::to_string(generation) + "/connectors/" + connector;
+}
+
+std::uint64_t readCurrentGeneration(const std::string& store_dir) {
+  char buf[256];
+  ssize_t n = ::readlink((store_dir + "/current").c_str(), buf, sizeof buf - 1);
+  if (n <= 0) {
+    return 0;
+  }
+  std::string target(buf, static_cast<size_t>(n));
+  return std::strtoull(target.substr(target.rfind('/') + 1).c_str(), nullptr, 10);
+}
+
+bool sameManifest(const TrustSnapshot& snapshot, const std::string& runtime_dir) {
+  struct stat st {};
+  std::string path = runtime_dir + "/" + truststore::kManifestFile;
+  return ::stat(path.c_str(), &st) == 0 &&
+         static_cast<std::uint64_t>(st.st_dev) == snapshot.impl().manifest_device &&
+         static_cast<std::uint64_t>(st.st_ino) == snapshot.impl().manifest_inode;
+}
+
+Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_t generation,
+                                      const std::string& connector) {
+  if (generation == 0) {
+    return fail(ErrorCode::StoreCorrupt,
+                store_dir + "/current: no store generation here; create the connector with "
+                            "'trustctl connector add' or check the store path");
+  }
+  auto impl = std::make_unique<TrustSnapshot::Impl>();
+  impl->generation = generation;
+  impl->runtime_dir = runtimeDirOf(store_dir, generation, connector);
+  std::string manifest_path = impl->runtime_dir + "/" + truststore::kManifestFile;
+  struct stat st {};
+  if (::stat(manifest_path.c_str(), &st) != 0) {
+    std::string gen_dir = store_dir + "/generations/" + std::to_string(generation);
+    if (truststore::pathExists(gen_dir + "/state.json")) {
+      return fail(ErrorCode::ConnectorNotFound,
+                  "connector '" + connector + "' is not in the store at " + store_dir +
+                      "; list connectors with 'trustctl connector list'");
+    }
+    return fail(ErrorCode::Io, gen_dir + ": generation vanished while loading; try again");
+  }
+  impl->manifest_device = static_cast<std::uint64_t>(st.st_dev);
+  impl->manifest_inode = static_cast<std::uint64_t>(st.st_ino);
+  auto manifest = readManifest(manifest_path);
+  if (!manifest) {
+    return tl::unexpected(manifest.error());
+  }
+  std::string der_path = impl->runtime_dir + "/" + truststore::kAnchorsDerFile;
+  std::string index_path = impl->runtime_dir + "/" + truststore::kAnchorsIndexFile;
+  if (manifest->contains("anchors_sha256")) {
+    auto blob = truststore::readWholeFile(der_path);
+    if (!blob) {
+      return tl::unexpected(blob.error());
+    }
+    std::string digest = ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(blob->data()),
+                                           blob->size());
+    if (digest != (*manifest)["anchors_sha256"].get<std::string>()) {
+      return tl::unexpected(corrupt(der_path, "does not match the SHA-256 in its manifest"));
+    }
+  }
+  auto anchors = truststore::AnchorSet::loadIndexed(der_path, index_path);
+  if (!anchors) {
+    return tl::unexpected(corrupt(der_path, anchors.error().message));
+  }
+  if ((*anchors)->size() != (*manifest)["anchors"].size()) {
+    return tl::unexpected(corrupt(index_path, "holds " + std::to_string((*anchors)->size()) +
+                                                  " anchors where the manifest lists " +
+                                                  std::to_string((*manifest)["anchors"].size())));
+  }
+  impl->anchors = *anchors;
+  impl->store = impl->anchors->newX509Store();
+  if (!impl->store) {
+    return fail(ErrorCode::Crypto, "could not build an X509_STORE: " + ossl::drainErrors());
+  }
+  if (manifest->contains("identity") && !(*manifest)["identity"].is_null()) {
+    if (auto r = loadIdentity(impl->runtime_dir, *impl); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
+  return std::make_shared<const TrustSnapshot>(std::move(impl));
+}
+
+}  // namespace trustctl::runtime_internal
