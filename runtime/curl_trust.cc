@@ -35,6 +35,12 @@ Result<void> configureCurl(CURL* easy, ConnectorTrust& trust) {
   if (!ok) {
     return fail(ErrorCode::Internal, "libcurl refused a TLS option on the handle");
   }
+#if LIBCURL_VERSION_NUM >= 0x075700
+  // curl 7.87+ caches the first connection's X509_STORE on the handle and puts it back on
+  // every later context, over the one installTrust set: the trust would never reload. The
+  // snapshot already shares one store across connections, so curl's cache adds nothing.
+  curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+#endif
   return {};
 }
 

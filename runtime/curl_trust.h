@@ -10,7 +10,8 @@
 namespace trustctl::runtime {
 
 // Sets CURLOPT_SSL_CTX_FUNCTION/DATA, peer and host verification on, no CA file or folder of
-// curl's own (explicit trust: only the connector's anchors count), and TLS session reuse off,
+// curl's own (explicit trust: only the connector's anchors count), curl's CA cache off (it
+// would pin the first trust), and TLS session reuse off,
 // since a resumed session skips verification and would outlive a trust change. Fails with
 // Internal when libcurl is not built on OpenSSL. `trust` must outlive the handle.
 Result<void> configureCurl(CURL* easy, ConnectorTrust& trust);

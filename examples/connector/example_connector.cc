@@ -48,6 +48,12 @@ Outcome connectHttps(CURL* easy, const std::string& url) {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(easy);
   if (rc == CURLE_OK) {
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    // nginx answers a missing client certificate with 400 over a good TLS connection.
+    if (status >= 400) {
+      return {false, "the server answered HTTP " + std::to_string(status)};
+    }
     return {true, ""};
   }
   std::string reason = error[0] ? error : curl_easy_strerror(rc);

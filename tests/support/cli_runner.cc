@@ -25,6 +25,11 @@ std::string trustctlPath() {
 }
 
 RunResult runTrustctl(const std::vector<std::string>& args, const RunOptions& options) {
+  return runProgram(trustctlPath(), args, options);
+}
+
+RunResult runProgram(const std::string& program, const std::vector<std::string>& args,
+                     const RunOptions& options) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
       pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -46,7 +51,7 @@ RunResult runTrustctl(const std::vector<std::string>& args, const RunOptions& op
     envp.push_back(s.data());
   }
   envp.push_back(nullptr);
-  std::vector<std::string> argv_strings{trustctlPath()};
+  std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_strings) {

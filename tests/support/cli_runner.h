@@ -25,6 +25,9 @@ struct RunOptions {
 // Path of the trustctl binary under test (set by CMake).
 std::string trustctlPath();
 RunResult runTrustctl(const std::vector<std::string>& args, const RunOptions& options = {});
+// The same for any program, by path.
+RunResult runProgram(const std::string& program, const std::vector<std::string>& args,
+                     const RunOptions& options = {});
 
 // Every file under `dir` with its size and a hash of its content, sorted; symlink targets
 // included. Equal fingerprints mean an identical tree.
