@@ -185,12 +185,14 @@ int main(int argc, char** argv) {
     SSL_CTX_load_verify_locations(ctx, many_pem.c_str(), nullptr);
     SSL_CTX_free(ctx);
   });
-  double openssl_verify_s = medianSeconds(
-      5, [&] { runQuiet({"openssl", "verify", "-partial_chain", "-CAfile", many_pem, leaf_pem}); });
+  double openssl_verify_s = medianSeconds(5, [&] {
+    runQuiet({"openssl", "verify", "-partial_chain", "-CAfile", many_pem, leaf_pem});
+  });
 
-  std::printf("\nRuntime library, %d handshakes per tool on 127.0.0.1 (nginx, 1 worker, no "
-              "session reuse):\n\n",
-              n / rounds * 3);
+  std::printf(
+      "\nRuntime library, %d handshakes per tool on 127.0.0.1 (nginx, 1 worker, no "
+      "session reuse):\n\n",
+      n / rounds * 3);
   std::printf("%-44s %12s %12s %8s\n", "measure", "trustctl", "other", "ratio");
   std::printf("%-44s %12.0f %12.0f %8.2f   (other: libcurl CURLOPT_CAINFO)\n",
               "handshakes/s, libcurl", lib_rate, plain_rate, lib_rate / plain_rate);
@@ -208,8 +210,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %12.1f %12.1f %8.2f   (other: openssl verify -CAfile, whole process)\n",
               "load a 1,000-anchor trust, ms", reload_s * 1e3, openssl_verify_s * 1e3,
               reload_s / openssl_verify_s);
-  std::printf("\nratio = trustctl / other: above 1 is faster for rates, below 1 is faster for "
-              "times.\n");
+  std::printf(
+      "\nratio = trustctl / other: above 1 is faster for rates, below 1 is faster for "
+      "times.\n");
   curl_global_cleanup();
   return 0;
 }

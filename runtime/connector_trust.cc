@@ -83,8 +83,8 @@ Result<std::unique_ptr<ConnectorTrust>> ConnectorTrust::open(const std::string& 
       new ConnectorTrust(store_dir, connector, std::move(options), *first));
 }
 
-ConnectorTrust::ConnectorTrust(std::string store_dir, std::string connector,
-                               TrustOptions options, TrustSnapshotPtr first)
+ConnectorTrust::ConnectorTrust(std::string store_dir, std::string connector, TrustOptions options,
+                               TrustSnapshotPtr first)
     : store_dir_(std::move(store_dir)),
       connector_(std::move(connector)),
       options_(std::move(options)),
@@ -168,8 +168,7 @@ std::string describeError(const Error& error) {
   return errorCodeName(error.code) + ": " + error.message;
 }
 
-Verdict ConnectorTrust::verify(const std::vector<std::string>& chain_der,
-                               const std::string& host) {
+Verdict ConnectorTrust::verify(const std::vector<std::string>& chain_der, const std::string& host) {
   return verify(*current(), chain_der, host);
 }
 
@@ -188,7 +187,8 @@ Verdict ConnectorTrust::verify(const TrustSnapshot& snapshot,
     auto cert = truststore::Certificate::parseDer(chain_der[i]);
     if (!cert) {
       verdict.x509_error = X509_V_ERR_UNSPECIFIED;
-      verdict.reason = "certificate " + std::to_string(i) + " the server presented is not valid DER";
+      verdict.reason =
+          "certificate " + std::to_string(i) + " the server presented is not valid DER";
       return verdict;
     }
     presented.push_back(*cert);
@@ -202,11 +202,12 @@ Verdict ConnectorTrust::verify(const TrustSnapshot& snapshot,
   verdict.x509_error = outcome.error;
   if (!outcome.ok) {
     std::string about;
-    if (outcome.error_depth >= 0 && static_cast<size_t>(outcome.error_depth) < outcome.path.size()) {
+    if (outcome.error_depth >= 0 &&
+        static_cast<size_t>(outcome.error_depth) < outcome.path.size()) {
       about = " (" + outcome.path[static_cast<size_t>(outcome.error_depth)]->info().subject + ")";
     }
-    verdict.reason = "connector '" + connector_ + "' does not accept the server's chain: " +
-                     outcome.error_text + about;
+    verdict.reason = "connector '" + connector_ +
+                     "' does not accept the server's chain: " + outcome.error_text + about;
   }
   return verdict;
 }
@@ -222,8 +223,8 @@ Result<void> useIdentity(SSL_CTX* ctx, const TrustSnapshot& snapshot) {
     ok = ok && SSL_CTX_add1_chain_cert(ctx, c) == 1;
   }
   if (!ok) {
-    return fail(ErrorCode::Crypto, "OpenSSL refused the connector's identity: " +
-                                       ossl::drainErrors());
+    return fail(ErrorCode::Crypto,
+                "OpenSSL refused the connector's identity: " + ossl::drainErrors());
   }
   return {};
 }
@@ -239,8 +240,8 @@ Result<void> useIdentity(SSL* ssl, const TrustSnapshot& snapshot) {
     ok = ok && SSL_add1_chain_cert(ssl, c) == 1;
   }
   if (!ok) {
-    return fail(ErrorCode::Crypto, "OpenSSL refused the connector's identity: " +
-                                       ossl::drainErrors());
+    return fail(ErrorCode::Crypto,
+                "OpenSSL refused the connector's identity: " + ossl::drainErrors());
   }
   return {};
 }

@@ -62,9 +62,9 @@ using TrustSnapshotPtr = std::shared_ptr<const TrustSnapshot>;
 // The verdict on a presented chain, for logs and for callers that verify themselves.
 struct Verdict {
   bool ok = false;
-  int x509_error = 0;           // X509_V_ERR_*, 0 when ok
-  std::string reason;           // "" when ok, else one sentence
-  std::uint64_t generation = 0; // the trust generation that judged it
+  int x509_error = 0;            // X509_V_ERR_*, 0 when ok
+  std::string reason;            // "" when ok, else one sentence
+  std::uint64_t generation = 0;  // the trust generation that judged it
 };
 
 struct TrustOptions {

@@ -14,8 +14,8 @@ CURLcode installTrust(CURL* /*easy*/, void* ssl_ctx, void* arg) {
 
 bool curlUsesOpenSsl() {
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
-  return info && info->ssl_version && std::string(info->ssl_version).find("OpenSSL") !=
-                                          std::string::npos;
+  return info && info->ssl_version &&
+         std::string(info->ssl_version).find("OpenSSL") != std::string::npos;
 }
 
 }  // namespace

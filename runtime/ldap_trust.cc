@@ -38,7 +38,8 @@ std::vector<std::string> uriHosts(LDAP* ld) {
   size_t start = 0;
   while (start < list.size()) {
     size_t end = list.find_first_of(" ,", start);
-    std::string one = list.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string one =
+        list.substr(start, end == std::string::npos ? std::string::npos : end - start);
     start = end == std::string::npos ? list.size() : end + 1;
     LDAPURLDesc* desc = nullptr;
     if (!one.empty() && ldap_url_parse(one.c_str(), &desc) == LDAP_URL_SUCCESS && desc) {
@@ -61,8 +62,8 @@ int verifyPeerChain(gnutls_session_t session) {
   gnutls_protocol_t version = gnutls_protocol_get_version(session);
   // libldap's GnuTLS backend ignores LDAP_OPT_X_TLS_PROTOCOL_MIN, so the floor is kept here.
   if (version == GNUTLS_SSL3 || version == GNUTLS_TLS1_0 || version == GNUTLS_TLS1_1) {
-    verdict.reason = std::string("the server negotiated ") +
-                     gnutls_protocol_get_name(version) + "; TLS 1.2 or later is required";
+    verdict.reason = std::string("the server negotiated ") + gnutls_protocol_get_name(version) +
+                     "; TLS 1.2 or later is required";
   } else {
     unsigned int count = 0;
     const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
@@ -71,8 +72,8 @@ int verifyPeerChain(gnutls_session_t session) {
       chain.emplace_back(reinterpret_cast<const char*>(peers[i].data), peers[i].size);
     }
     // With several URIs libldap does not say which one it reached: any of them may match.
-    std::vector<std::string> hosts = pending.hosts.empty() ? std::vector<std::string>{""}
-                                                           : pending.hosts;
+    std::vector<std::string> hosts =
+        pending.hosts.empty() ? std::vector<std::string>{""} : pending.hosts;
     for (const auto& host : hosts) {
       verdict = pending.trust->verify(*pending.snapshot, chain, host);
       if (verdict.ok) {
@@ -170,8 +171,9 @@ Result<void*> tlsContextFor(const TrustSnapshot& snapshot) {
   }
   ldap_unbind_ext_s(tmpl, nullptr, nullptr);
   if (!ctx) {
-    return fail(ErrorCode::Crypto, "libldap could not make a TLS context with connector's "
-                                   "identity; check it with 'trustctl show'");
+    return fail(ErrorCode::Crypto,
+                "libldap could not make a TLS context with connector's "
+                "identity; check it with 'trustctl show'");
   }
   impl.ldap_tls_context = std::shared_ptr<void>(ctx, ldap_pvt_tls_ctx_free);
   return ctx;

@@ -93,8 +93,9 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
                                       const std::string& connector) {
   if (generation == 0) {
     return fail(ErrorCode::StoreCorrupt,
-                store_dir + "/current: no store generation here; create the connector with "
-                            "'trustctl connector add' or check the store path");
+                store_dir +
+                    "/current: no store generation here; create the connector with "
+                    "'trustctl connector add' or check the store path");
   }
   auto impl = std::make_unique<TrustSnapshot::Impl>();
   impl->generation = generation;
@@ -123,8 +124,8 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
     if (!blob) {
       return tl::unexpected(blob.error());
     }
-    std::string digest = ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(blob->data()),
-                                           blob->size());
+    std::string digest =
+        ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(blob->data()), blob->size());
     if (digest != (*manifest)["anchors_sha256"].get<std::string>()) {
       return tl::unexpected(corrupt(der_path, "does not match the SHA-256 in its manifest"));
     }

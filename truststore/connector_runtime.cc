@@ -77,9 +77,9 @@ nlohmann::json manifestFor(const RuntimeInputs& in, const std::string& anchors_d
           {"generation", in.generation},
           {"anchors", anchors},
           // Lets the runtime library tell a damaged anchors file from the one written here.
-          {"anchors_sha256", ossl::sha256HexOf(
-                                 reinterpret_cast<const unsigned char*>(anchors_der.data()),
-                                 anchors_der.size())},
+          {"anchors_sha256",
+           ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(anchors_der.data()),
+                             anchors_der.size())},
           {"identity", identity},
           {"files", files}};
 }
@@ -144,7 +144,9 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
       return r;
     }
   }
-  if (auto r = writeFileDurable(dir + "/" + kManifestFile, manifestFor(in, der_blob).dump(2) + "\n"); !r) {
+  if (auto r =
+          writeFileDurable(dir + "/" + kManifestFile, manifestFor(in, der_blob).dump(2) + "\n");
+      !r) {
     return r;
   }
   return fsyncDir(dir);

@@ -88,8 +88,8 @@ Outcome connectLdap(ConnectorTrust& trust, const std::string& url) {
   if (rc == LDAP_SUCCESS) {
     const char* attrs[] = {"namingContexts", nullptr};
     LDAPMessage* result = nullptr;
-    rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)",
-                           const_cast<char**>(attrs), 0, nullptr, nullptr, &limit, 1, &result);
+    rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", const_cast<char**>(attrs), 0,
+                           nullptr, nullptr, &limit, 1, &result);
     ldap_msgfree(result);
   }
   if (rc == LDAP_SUCCESS) {
@@ -103,8 +103,8 @@ Outcome connectLdap(ConnectorTrust& trust, const std::string& url) {
 }
 
 bool connectOnce(ConnectorTrust& trust, CURL* easy, const std::string& url, bool print) {
-  Outcome outcome = url.rfind("https://", 0) == 0 ? connectHttps(easy, url)
-                                                  : connectLdap(trust, url);
+  Outcome outcome =
+      url.rfind("https://", 0) == 0 ? connectHttps(easy, url) : connectLdap(trust, url);
   if (print) {
     std::cout << url << (outcome.ok ? " ok" : " fail")
               << " generation=" << trust.loaded()->generation()
@@ -180,11 +180,11 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     long failures = 0;
     for (long i = 0; i < repeat; ++i) {
-      failures += connectOnce(**trust, easy, urls[static_cast<size_t>(i) % urls.size()], false)
-                      ? 0
-                      : 1;
+      failures +=
+          connectOnce(**trust, easy, urls[static_cast<size_t>(i) % urls.size()], false) ? 0 : 1;
     }
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cout << repeat << " connections, " << failures << " failed, " << seconds << " s, "
               << static_cast<double>(repeat) / seconds << " handshakes/s" << std::endl;
     all_ok = failures == 0;

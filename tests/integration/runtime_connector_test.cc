@@ -49,8 +49,8 @@ TEST_CASE("example connector: root, intermediate-only and server-only trust", "[
   auto slapd = ldapServer(c);
   std::vector<std::string> urls{https->url("https"), slapd->url("ldaps"),
                                 slapd->url("ldap", slapd->port2)};
-  std::string kind = GENERATE(std::string("root"), std::string("intermediate"),
-                              std::string("server"));
+  std::string kind =
+      GENERATE(std::string("root"), std::string("intermediate"), std::string("server"));
   CertificatePtr anchor = kind == "root"           ? c.root.cert
                           : kind == "intermediate" ? c.intermediate.cert
                                                    : c.leaf.cert;
@@ -70,8 +70,8 @@ TEST_CASE("example connector: untrusted servers are refused before any operation
   auto https = httpsServer(c);
   auto slapd = ldapServer(c);
   f.trust("api", "elsewhere-root", {elsewhere.root.cert});
-  auto r = connectOnce(f, "api", {https->url("https"), slapd->url("ldaps"),
-                                  slapd->url("ldap", slapd->port2)});
+  auto r = connectOnce(
+      f, "api", {https->url("https"), slapd->url("ldaps"), slapd->url("ldap", slapd->port2)});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK(lineCount(r.out) == 3);

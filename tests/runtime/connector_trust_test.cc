@@ -73,7 +73,8 @@ TEST_CASE("runtime: verifies with partial-chain trust and reloads on change", "[
   auto wrong_host = (*trust)->verify(chain, "db.example.com");
   CHECK_FALSE(wrong_host.ok);
   CHECK(wrong_host.x509_error == X509_V_ERR_HOSTNAME_MISMATCH);
-  auto untrusted = (*trust)->verify(derChain({other.leaf.cert, other.intermediate.cert}), "localhost");
+  auto untrusted =
+      (*trust)->verify(derChain({other.leaf.cert, other.intermediate.cert}), "localhost");
   CHECK_FALSE(untrusted.ok);
   CHECK_THAT(untrusted.reason, Catch::Contains("connector 'api' does not accept"));
 
@@ -135,8 +136,8 @@ TEST_CASE("runtime: an identity is loaded with its key", "[runtime]") {
   ProbeFixture f;
   auto c = f.pki.makeChain("Id");
   auto client = f.pki.makeLeaf(c.intermediate, "connector-client");
-  std::string p12 = f.dir().write("client.p12",
-                                  toPkcs12(client.key, {client.cert, c.intermediate.cert}, "pw"));
+  std::string p12 =
+      f.dir().write("client.p12", toPkcs12(client.key, {client.cert, c.intermediate.cert}, "pw"));
   std::string pw = f.dir().write("pw", "pw");
   f.trust("api", "id-root", {c.root.cert});
   REQUIRE(f.run({"import", p12, "--name", "client-id", "--identity", "--password-file", pw})

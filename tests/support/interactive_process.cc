@@ -64,7 +64,8 @@ InteractiveProcess::~InteractiveProcess() {
 
 std::string InteractiveProcess::ask(const std::string& line, int timeout_ms) {
   std::string out = line + "\n";
-  if (to_child_ < 0 || ::write(to_child_, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
+  if (to_child_ < 0 ||
+      ::write(to_child_, out.data(), out.size()) != static_cast<ssize_t>(out.size())) {
     return "";
   }
   return readLine(timeout_ms);
