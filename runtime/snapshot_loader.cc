@@ -1,9 +1,6 @@
 #include "runtime/snapshot_loader.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +8,7 @@
 #include "truststore/certificate_importer.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/store.h"
 
 namespace trustctl::runtime_internal {
 
@@ -72,13 +70,7 @@ std::string runtimeDirOf(const std::string& store_dir, std::uint64_t generation,
 }
 
 std::uint64_t readCurrentGeneration(const std::string& store_dir) {
-  char buf[256];
-  ssize_t n = ::readlink((store_dir + "/current").c_str(), buf, sizeof buf - 1);
-  if (n <= 0) {
-    return 0;
-  }
-  std::string target(buf, static_cast<size_t>(n));
-  return std::strtoull(target.substr(target.rfind('/') + 1).c_str(), nullptr, 10);
+  return truststore::Store(store_dir).currentGeneration();
 }
 
 bool sameManifest(const TrustSnapshot& snapshot, const std::string& runtime_dir) {
