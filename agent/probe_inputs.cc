@@ -2,23 +2,12 @@
 // read), the connector's anchors, the library as a catalog source, and recorded captures.
 #include "agent/probe_inputs.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <sstream>
 
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
 
 namespace trustctl::agent {
-
-IdentityFiles::~IdentityFiles() {
-  if (!temp_dir.empty()) {
-    ::unlink((temp_dir + "/identity.pem").c_str());
-    ::unlink((temp_dir + "/identity.key").c_str());
-    ::rmdir(temp_dir.c_str());
-  }
-}
 
 Result<std::unique_ptr<IdentityFiles>> loadIdentity(const truststore::Store& store,
                                                     const truststore::StoreState& state,
@@ -52,23 +41,13 @@ Result<std::unique_ptr<IdentityFiles>> loadIdentity(const truststore::Store& sto
     files->identity.key_file = runtime_dir + "/" + truststore::kIdentityKeyFile;
     return files;
   }
-  std::string pattern =
-      (getenv("TMPDIR") ? std::string(getenv("TMPDIR")) : "/tmp") + "/trustctl-id.XXXXXX";
-  if (!mkdtemp(pattern.data())) {
-    return fail(ErrorCode::Io, "could not create a private temporary folder for the identity");
+  auto temp_files = truststore::TemporaryIdentityFiles::write(files->identity.chain, **key);
+  if (!temp_files) {
+    return tl::unexpected(temp_files.error());
   }
-  files->temp_dir = pattern;
-  std::string pem;
-  for (const auto& c : files->identity.chain) {
-    pem += c->pem();
-  }
-  auto wrote = truststore::writeFileAtomic(pattern + "/identity.pem", pem, 0644);
-  auto wrote_key = truststore::writeFileAtomic(pattern + "/identity.key", (*key)->pkcs8Pem(), 0600);
-  if (!wrote || !wrote_key) {
-    return fail(ErrorCode::Io, "could not write the identity for libldap under " + pattern);
-  }
-  files->identity.cert_file = pattern + "/identity.pem";
-  files->identity.key_file = pattern + "/identity.key";
+  files->temp_files = std::move(*temp_files);
+  files->identity.cert_file = files->temp_files->certPath();
+  files->identity.key_file = files->temp_files->keyPath();
   return files;
 }
 

@@ -9,6 +9,7 @@
 #include "probes/catalog.h"
 #include "probes/diagnosis.h"
 #include "truststore/store.h"
+#include "truststore/temporary_identity_files.h"
 
 namespace trustctl::agent {
 
@@ -17,11 +18,7 @@ namespace trustctl::agent {
 // folder already has them.
 struct IdentityFiles {
   probes::ClientIdentity identity;
-  std::string temp_dir;
-  IdentityFiles() = default;
-  IdentityFiles(const IdentityFiles&) = delete;
-  IdentityFiles& operator=(const IdentityFiles&) = delete;
-  ~IdentityFiles();
+  std::unique_ptr<truststore::TemporaryIdentityFiles> temp_files;  // null when not needed
 };
 
 Result<std::unique_ptr<IdentityFiles>> loadIdentity(const truststore::Store& store,

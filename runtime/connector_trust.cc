@@ -11,7 +11,6 @@ namespace trustctl::runtime {
 
 using runtime_internal::loadSnapshot;
 using runtime_internal::readCurrentGeneration;
-using runtime_internal::runtimeDirOf;
 using runtime_internal::sameManifest;
 
 namespace {
@@ -108,13 +107,17 @@ TrustSnapshotPtr ConnectorTrust::current() {
   std::uint64_t generation = readCurrentGeneration(store_dir_);
   {
     std::lock_guard<std::mutex> lock(snapshot_mutex_);
-    bool retry_due = reload_error_ && steadyMs() >= retry_failed_at_;
-    if (generation == checked_generation_ && !retry_due) {
+    if (upToDateLocked(generation)) {
       return snapshot_;
     }
   }
   reloadIfChanged(generation);
   return loaded();
+}
+
+bool ConnectorTrust::upToDateLocked(std::uint64_t generation) const {
+  bool retry_due = reload_error_ && steadyMs() >= retry_failed_at_;
+  return generation == checked_generation_ && !retry_due;
 }
 
 void ConnectorTrust::reloadIfChanged(std::uint64_t generation) {
@@ -124,14 +127,12 @@ void ConnectorTrust::reloadIfChanged(std::uint64_t generation) {
   TrustSnapshotPtr previous;
   {
     std::lock_guard<std::mutex> lock(snapshot_mutex_);
-    bool retry_due = reload_error_ && steadyMs() >= retry_failed_at_;
-    if (generation == checked_generation_ && !retry_due) {
+    if (upToDateLocked(generation)) {
       return;  // another thread did it while we waited
     }
     previous = snapshot_;
   }
-  if (generation != 0 &&
-      sameManifest(*previous, runtimeDirOf(store_dir_, generation, connector_))) {
+  if (generation != 0 && sameManifest(*previous, store_dir_, generation, connector_)) {
     std::lock_guard<std::mutex> lock(snapshot_mutex_);
     checked_generation_ = generation;  // another connector changed; ours is the same files
     reload_error_.reset();

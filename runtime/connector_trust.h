@@ -90,8 +90,9 @@ class ConnectorTrust {
   const std::string& connector() const { return connector_; }
 
   // The trust a new connection must use: checks the store for a change (cheap) and reloads
-  // when the connector's files changed. Thread-safe; one caller reloads while the others go on
-  // with the previous snapshot.
+  // when the connector's files changed. Thread-safe: one caller loads, callers that arrive
+  // during that load wait for it (so a connection after a change gets the new trust), and
+  // connections already holding a snapshot never wait.
   TrustSnapshotPtr current();
   // The snapshot in use, without checking the store.
   TrustSnapshotPtr loaded() const;
@@ -115,6 +116,9 @@ class ConnectorTrust {
   ConnectorTrust(std::string store_dir, std::string connector, TrustOptions options,
                  TrustSnapshotPtr first);
   void reloadIfChanged(std::uint64_t generation);
+  // True when `generation` was checked already and no failed load is due for a retry. Called
+  // with snapshot_mutex_ held.
+  bool upToDateLocked(std::uint64_t generation) const;
 
   const std::string store_dir_;
   const std::string connector_;
@@ -124,7 +128,7 @@ class ConnectorTrust {
   std::uint64_t checked_generation_ = 0;
   std::optional<Error> reload_error_;
   std::int64_t retry_failed_at_ = 0;  // steady-clock ms after which a failed load is retried
-  std::mutex reload_mutex_;  // one reloader at a time; try-locked so nobody waits on a load
+  std::mutex reload_mutex_;           // one load at a time; never held while a snapshot is in use
 };
 
 // One line for logs: the error's stable code name, then its sentence.

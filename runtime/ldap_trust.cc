@@ -1,12 +1,9 @@
 #include "runtime/ldap_trust.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <gnutls/gnutls.h>
 
 #include "runtime/trust_snapshot_impl.h"
-#include "truststore/file_util.h"
+#include "truststore/temporary_identity_files.h"
 
 // Exported by libldap (its ldap_pvt.h is not installed): drops a context reference taken with
 // ldap_get_option(LDAP_OPT_X_TLS_CTX).
@@ -102,44 +99,6 @@ int onTlsConnect(LDAP* ld, void* session_handle, void* /*ctx*/, void* arg) {
   return 0;
 }
 
-// Writes the identity where libldap can read it while it makes the context (it loads keys
-// from files only), in a fresh 0700 folder, and removes it right after.
-class IdentityFiles {
- public:
-  Result<void> write(const TrustSnapshot::Impl& impl) {
-    const char* tmp = ::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/trustctl-ldap-XXXXXX";
-    if (!::mkdtemp(pattern.data())) {
-      return fail(ErrorCode::Io, "could not create a private temporary folder in " + pattern);
-    }
-    dir_ = pattern;
-    std::string chain;
-    for (const auto& c : impl.identity_chain) {
-      chain += c->pem();
-    }
-    std::string key = impl.identity_key->pkcs8Pem();
-    auto wrote_cert = truststore::writeFileAtomic(certPath(), chain, 0644);
-    auto wrote_key = truststore::writeFileAtomic(keyPath(), key, 0600);
-    OPENSSL_cleanse(key.data(), key.size());
-    if (!wrote_cert || !wrote_key) {
-      return fail(ErrorCode::Io, "could not write the identity for libldap under " + dir_);
-    }
-    return {};
-  }
-  ~IdentityFiles() {
-    if (!dir_.empty()) {
-      ::unlink(certPath().c_str());
-      ::unlink(keyPath().c_str());
-      ::rmdir(dir_.c_str());
-    }
-  }
-  std::string certPath() const { return dir_ + "/identity.pem"; }
-  std::string keyPath() const { return dir_ + "/identity.key"; }
-
- private:
-  std::string dir_;
-};
-
 // One libldap TLS context per snapshot, shared by every handle configured from it: making a
 // context loads the identity, which libldap 2.5 does not free, so doing it per handle would
 // leak per connection.
@@ -149,20 +108,25 @@ Result<void*> tlsContextFor(const TrustSnapshot& snapshot) {
   if (impl.ldap_tls_context) {
     return impl.ldap_tls_context.get();
   }
-  IdentityFiles files;
   LDAP* tmpl = nullptr;
   if (ldap_initialize(&tmpl, "ldaps://127.0.0.1") != LDAP_SUCCESS || !tmpl) {
     return fail(ErrorCode::Internal, "libldap could not make a handle to build a TLS context");
   }
   int never = LDAP_OPT_X_TLS_NEVER;  // the handshake's verify function judges the chain
   ldap_set_option(tmpl, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
+  // libldap loads keys from files only: the snapshot's own identity is written for it to a
+  // private folder that is gone once the context is made.
+  std::unique_ptr<truststore::TemporaryIdentityFiles> files;
   if (snapshot.hasIdentity()) {
-    if (auto r = files.write(impl); !r) {
+    auto written =
+        truststore::TemporaryIdentityFiles::write(impl.identity_chain, *impl.identity_key);
+    if (!written) {
       ldap_unbind_ext_s(tmpl, nullptr, nullptr);
-      return tl::unexpected(r.error());
+      return tl::unexpected(written.error());
     }
-    ldap_set_option(tmpl, LDAP_OPT_X_TLS_CERTFILE, files.certPath().c_str());
-    ldap_set_option(tmpl, LDAP_OPT_X_TLS_KEYFILE, files.keyPath().c_str());
+    files = std::move(*written);
+    ldap_set_option(tmpl, LDAP_OPT_X_TLS_CERTFILE, files->certPath().c_str());
+    ldap_set_option(tmpl, LDAP_OPT_X_TLS_KEYFILE, files->keyPath().c_str());
   }
   int is_server = 0;
   void* ctx = nullptr;

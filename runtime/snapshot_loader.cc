@@ -64,18 +64,15 @@ Result<void> loadIdentity(const std::string& dir, TrustSnapshot::Impl& impl) {
 
 }  // namespace
 
-std::string runtimeDirOf(const std::string& store_dir, std::uint64_t generation,
-                         const std::string& connector) {
-  return store_dir + "/generations/" + std::to_string(generation) + "/connectors/" + connector;
-}
-
 std::uint64_t readCurrentGeneration(const std::string& store_dir) {
   return truststore::Store(store_dir).currentGeneration();
 }
 
-bool sameManifest(const TrustSnapshot& snapshot, const std::string& runtime_dir) {
+bool sameManifest(const TrustSnapshot& snapshot, const std::string& store_dir,
+                  std::uint64_t generation, const std::string& connector) {
   struct stat st {};
-  std::string path = runtime_dir + "/" + truststore::kManifestFile;
+  std::string path = truststore::Store(store_dir).connectorDir(generation, connector) + "/" +
+                     truststore::kManifestFile;
   return ::stat(path.c_str(), &st) == 0 &&
          static_cast<std::uint64_t>(st.st_dev) == snapshot.impl().manifest_device &&
          static_cast<std::uint64_t>(st.st_ino) == snapshot.impl().manifest_inode;
@@ -91,11 +88,12 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
   }
   auto impl = std::make_unique<TrustSnapshot::Impl>();
   impl->generation = generation;
-  impl->runtime_dir = runtimeDirOf(store_dir, generation, connector);
+  truststore::Store store(store_dir);
+  impl->runtime_dir = store.connectorDir(generation, connector);
   std::string manifest_path = impl->runtime_dir + "/" + truststore::kManifestFile;
   struct stat st {};
   if (::stat(manifest_path.c_str(), &st) != 0) {
-    std::string gen_dir = store_dir + "/generations/" + std::to_string(generation);
+    std::string gen_dir = store.generationDir(generation);
     if (truststore::pathExists(gen_dir + "/state.json")) {
       return fail(ErrorCode::ConnectorNotFound,
                   "connector '" + connector + "' is not in the store at " + store_dir +

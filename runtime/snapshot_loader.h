@@ -12,10 +12,6 @@ namespace trustctl::runtime_internal {
 using runtime::TrustSnapshot;
 using runtime::TrustSnapshotPtr;
 
-// <store>/generations/<N>/connectors/<connector>
-std::string runtimeDirOf(const std::string& store_dir, std::uint64_t generation,
-                         const std::string& connector);
-
 // Loads the connector's files of `generation`. Errors name the file and say what to do.
 Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_t generation,
                                       const std::string& connector);
@@ -23,7 +19,9 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
 // The generation <store>/current points at: one readlink(2); 0 when there is none.
 std::uint64_t readCurrentGeneration(const std::string& store_dir);
 
-// True when the manifest at `runtime_dir` is the same file (hard link) `snapshot` was read from.
-bool sameManifest(const TrustSnapshot& snapshot, const std::string& runtime_dir);
+// True when the connector's manifest in `generation` is the same file (hard link) `snapshot`
+// was read from: the connector's trust did not change.
+bool sameManifest(const TrustSnapshot& snapshot, const std::string& store_dir,
+                  std::uint64_t generation, const std::string& connector);
 
 }  // namespace trustctl::runtime_internal

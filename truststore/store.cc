@@ -58,7 +58,7 @@ Result<StoreSnapshot> Store::load() const {
       }
       return StoreSnapshot{};
     }
-    std::string gen_dir = dir_ + "/generations/" + generationName(gen);
+    std::string gen_dir = generationDir(gen);
     auto text = readWholeFile(gen_dir + "/state.json");
     if (!text) {
       continue;  // a writer collected this generation between readlink and open: read again
@@ -106,7 +106,15 @@ Result<PrivateKeyPtr> Store::loadKey(const std::string& key_id) const {
 
 std::string Store::currentGenerationDir() const {
   std::uint64_t gen = currentGeneration();
-  return gen == 0 ? "" : dir_ + "/generations/" + generationName(gen);
+  return gen == 0 ? "" : generationDir(gen);
+}
+
+std::string Store::generationDir(std::uint64_t generation) const {
+  return dir_ + "/generations/" + generationName(generation);
+}
+
+std::string Store::connectorDir(std::uint64_t generation, const std::string& connector) const {
+  return generationDir(generation) + "/connectors/" + connector;
 }
 
 std::string Store::connectorPath(const std::string& connector) const {
@@ -202,7 +210,7 @@ Result<void> Store::publish(Transaction& tx, const StoreSnapshot& before) {
       }
     }
   }
-  std::string final_dir = dir_ + "/generations/" + generationName(state.generation);
+  std::string final_dir = generationDir(state.generation);
   std::string work_dir = dir_ + "/generations/.tmp-" + generationName(state.generation) + "-" +
                          std::to_string(::getpid());
   removeTree(work_dir);

@@ -51,6 +51,9 @@ class Store {
   std::string currentGenerationDir() const;
   // <store>/current/connectors/<name>: the stable path runtimes are configured with.
   std::string connectorPath(const std::string& connector) const;
+  // <store>/generations/<N>, and a connector's runtime files in it.
+  std::string generationDir(std::uint64_t generation) const;
+  std::string connectorDir(std::uint64_t generation, const std::string& connector) const;
 
   // Takes the lock, loads the newest state, runs `change` on it and, when it succeeds,
   // publishes the result as a new generation. Returns the new generation number (the old one

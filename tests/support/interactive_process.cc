@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
+
+#include "truststore/file_util.h"
 
 namespace trustctl::testing {
 
@@ -100,10 +100,7 @@ std::string InteractiveProcess::readLine(int timeout_ms) {
 }
 
 std::string InteractiveProcess::errors() const {
-  std::ifstream in(stderr_path_);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return truststore::readWholeFile(stderr_path_).value_or("");
 }
 
 }  // namespace trustctl::testing
