@@ -9,8 +9,10 @@
 // Each connection prints one line: "<url> ok generation=<N>" or "<url> fail generation=<N>:
 // <reason>". Exit code: 0 when every connection succeeded, 1 otherwise, 2 for usage errors.
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -136,7 +138,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--connector" && has_value) {
       connector = argv[++i];
     } else if (arg == "--repeat" && has_value) {
-      repeat = std::strtol(argv[++i], nullptr, 10);
+      const char* text = argv[++i];
+      char* end = nullptr;
+      errno = 0;
+      repeat = std::strtol(text, &end, 10);
+      if (errno != 0 || end == text || *end != '\0' || repeat <= 0) {
+        return usage("--repeat takes a positive whole number of connections");
+      }
     } else if (arg == "--stdin") {
       from_stdin = true;
     } else if (arg.rfind("--", 0) == 0) {
@@ -147,6 +155,12 @@ int main(int argc, char** argv) {
   }
   if (store.empty() || connector.empty()) {
     return usage("--store and --connector are required");
+  }
+  if (from_stdin && (repeat > 0 || !urls.empty())) {
+    return usage("--stdin reads the URLs; give neither --repeat nor URLs with it");
+  }
+  if (!from_stdin && urls.empty()) {
+    return usage("give at least one URL, or --stdin");
   }
 
   trustctl::runtime::TrustOptions options;
@@ -176,7 +190,7 @@ int main(int argc, char** argv) {
         all_ok = connectOnce(**trust, easy, line, true) && all_ok;
       }
     }
-  } else if (repeat > 0 && !urls.empty()) {
+  } else if (repeat > 0) {
     auto start = std::chrono::steady_clock::now();
     long failures = 0;
     for (long i = 0; i < repeat; ++i) {

@@ -187,3 +187,22 @@ TEST_CASE("example connector and trustctl probe agree on the same server and sto
     CHECK((probe["verdict"] == "ok") == saysOk(lib.out));
   }
 }
+
+TEST_CASE("example connector: bad arguments are usage errors, exit 2", "[runtime]") {
+  ProbeFixture f;
+  f.trust("api", "usage-root", {f.pki.makeChain("Usage").root.cert});
+  const std::string url = "https://127.0.0.1:1/";
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--repeat", "0", url},
+                                                                {"--repeat", "ten", url},
+                                                                {"--repeat", "5x", url},
+                                                                {"--repeat", "5"},
+                                                                {"--stdin", url},
+                                                                {}}) {
+    std::vector<std::string> argv{"--store", f.storeDir(), "--connector", "api"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = runProgram(TRUSTCTL_EXAMPLE_CONNECTOR, argv);
+    INFO(run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.find("usage: trustctl-example-connector") != std::string::npos);
+  }
+}

@@ -25,10 +25,10 @@ echo "== both run against a store"
 store=$work/store
 "$prefix/bin/trustctl" --store "$store" connector create api >/dev/null
 libdir=$(dirname "$(find "$prefix" -name 'libtrustctl-runtime.so' | head -1)")
-"$work/cmake-build/trustctl-example-connector" --store "$store" --connector api
-LD_LIBRARY_PATH=$libdir "$work/pc-example" --store "$store" --connector api
+"$work/cmake-build/trustctl-example-connector" --store "$store" --connector api --stdin </dev/null
+LD_LIBRARY_PATH=$libdir "$work/pc-example" --store "$store" --connector api --stdin </dev/null
 set +e
-"$work/cmake-build/trustctl-example-connector" --store "$store" --connector nope 2>"$work/err"
+"$work/cmake-build/trustctl-example-connector" --store "$store" --connector nope --stdin </dev/null 2>"$work/err"
 rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q "connector 'nope' is not in the store" "$work/err"
