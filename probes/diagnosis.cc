@@ -161,9 +161,10 @@ void explainUntrusted(Diagnosis& d, const truststore::VerifyOutcome& v, const Tr
              v.error != X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE &&
              v.error != X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN &&
              v.error != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
-    CertificatePtr at = v.error_depth >= 0 && static_cast<size_t>(v.error_depth) < v.path.size()
-                            ? v.path[static_cast<size_t>(v.error_depth)]
-                            : leaf;
+    CertificatePtr at = v.failedCertificate();
+    if (!at) {
+      at = leaf;
+    }
     add(d, DiagnosisCode::UntrustedRoot, at,
         "the path to the connector's trust is not valid: " + v.error_text + " (at " + role(d, at) +
             ")");

@@ -203,9 +203,8 @@ Verdict ConnectorTrust::verify(const TrustSnapshot& snapshot,
   verdict.x509_error = outcome.error;
   if (!outcome.ok) {
     std::string about;
-    if (outcome.error_depth >= 0 &&
-        static_cast<size_t>(outcome.error_depth) < outcome.path.size()) {
-      about = " (" + outcome.path[static_cast<size_t>(outcome.error_depth)]->info().subject + ")";
+    if (truststore::CertificatePtr at = outcome.failedCertificate()) {
+      about = " (" + at->info().subject + ")";
     }
     verdict.reason = "connector '" + connector_ +
                      "' does not accept the server's chain: " + outcome.error_text + about;
@@ -254,10 +253,9 @@ Result<void> ConnectorTrust::configureSsl(SSL* ssl, const std::string& host) {
   }
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
   if (!host.empty()) {
-    bool ok = truststore::isIpLiteral(host)
-                  ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1
-                  : SSL_set1_host(ssl, host.c_str()) == 1 &&
-                        SSL_set_tlsext_host_name(ssl, host.c_str()) == 1;
+    // SNI carries DNS names only, never an IP literal (RFC 6066, section 3).
+    bool ok = truststore::expectHost(SSL_get0_param(ssl), host) &&
+              (truststore::isIpLiteral(host) || SSL_set_tlsext_host_name(ssl, host.c_str()) == 1);
     if (!ok) {
       return fail(ErrorCode::InvalidArgument, "'" + host + "' is not a valid host name");
     }

@@ -19,13 +19,23 @@ VerifyOutcome failure(int error, std::string text) {
 
 }  // namespace
 
+std::string bareHost(const std::string& host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    return host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
 bool isIpLiteral(const std::string& host) {
   unsigned char buf[16];
-  std::string bare = host;
-  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
-    bare = bare.substr(1, bare.size() - 2);
-  }
+  std::string bare = bareHost(host);
   return inet_pton(AF_INET, bare.c_str(), buf) == 1 || inet_pton(AF_INET6, bare.c_str(), buf) == 1;
+}
+
+bool expectHost(X509_VERIFY_PARAM* param, const std::string& host) {
+  std::string bare = bareHost(host);
+  return isIpLiteral(bare) ? X509_VERIFY_PARAM_set1_ip_asc(param, bare.c_str()) == 1
+                           : X509_VERIFY_PARAM_set1_host(param, bare.c_str(), bare.size()) == 1;
 }
 
 VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
@@ -64,15 +74,7 @@ VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STO
   }
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
   if (!options.host.empty()) {
-    std::string host = options.host;
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-      host = host.substr(1, host.size() - 2);
-    }
-    if (isIpLiteral(host)) {
-      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    } else {
-      X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
-    }
+    expectHost(param, options.host);
   }
   int rc = X509_verify_cert(ctx.get());
   VerifyOutcome out;

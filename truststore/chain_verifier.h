@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <openssl/x509_vfy.h>
+
 #include "truststore/anchor_set.h"
 #include "truststore/certificate.h"
 #include "truststore/time_util.h"
@@ -28,6 +30,13 @@ struct VerifyOutcome {
   // The path OpenSSL built, leaf first, ending at the anchor when ok; on failure the part it
   // got to.
   std::vector<CertificatePtr> path;
+
+  // The certificate `error` is about, or null when ok or OpenSSL named none on the path.
+  CertificatePtr failedCertificate() const {
+    return error_depth >= 0 && static_cast<size_t>(error_depth) < path.size()
+               ? path[static_cast<size_t>(error_depth)]
+               : nullptr;
+  }
 };
 
 VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
@@ -39,5 +48,12 @@ VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STO
 
 // True when `host` is an IPv4 or IPv6 literal.
 bool isIpLiteral(const std::string& host);
+
+// `host` without the brackets of a URL's IPv6 literal ("[::1]" -> "::1").
+std::string bareHost(const std::string& host);
+
+// Makes `param` expect `host`: an IP SAN for an IP literal (bracketed or not), else a DNS name.
+// False when OpenSSL refuses the name. The one place both verification and live TLS set it.
+bool expectHost(X509_VERIFY_PARAM* param, const std::string& host);
 
 }  // namespace trustctl::truststore
