@@ -136,7 +136,7 @@ Result<void*> tlsContextFor(const TrustSnapshot& snapshot) {
   ldap_unbind_ext_s(tmpl, nullptr, nullptr);
   if (!ctx) {
     return fail(ErrorCode::Crypto,
-                "libldap could not make a TLS context with connector's "
+                "libldap could not make a TLS context with the connector's "
                 "identity; check it with 'trustctl show'");
   }
   impl.ldap_tls_context = std::shared_ptr<void>(ctx, ldap_pvt_tls_ctx_free);

@@ -17,9 +17,18 @@ using runtime::TrustSnapshotPtr;
 
 namespace {
 
+constexpr const char* kRepairAdvice = "; run 'trustctl store check' and re-apply the connector";
+
 Error corrupt(const std::string& path, const std::string& what) {
-  return Error{ErrorCode::StoreCorrupt,
-               path + ": " + what + "; run 'trustctl store check' and re-apply the connector"};
+  return Error{ErrorCode::StoreCorrupt, path + ": " + what + kRepairAdvice};
+}
+
+// A file of the generation that cannot be read is a damaged store to the runtime; errors that
+// already say so (and what to do) pass unchanged. Either way the message names the path.
+Error asStoreCorrupt(const Error& error) {
+  return error.code == ErrorCode::StoreCorrupt
+             ? error
+             : Error{ErrorCode::StoreCorrupt, error.message + kRepairAdvice};
 }
 
 Result<nlohmann::json> readManifest(const std::string& path) {
@@ -29,7 +38,8 @@ Result<nlohmann::json> readManifest(const std::string& path) {
   }
   auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object() || !json.contains("anchors") ||
-      !json["anchors"].is_array()) {
+      !json["anchors"].is_array() ||
+      (json.contains("anchors_sha256") && !json["anchors_sha256"].is_string())) {
     return tl::unexpected(corrupt(path, "is not a trustctl runtime manifest"));
   }
   return json;
@@ -107,22 +117,12 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
   if (!manifest) {
     return tl::unexpected(manifest.error());
   }
-  std::string der_path = impl->runtime_dir + "/" + truststore::kAnchorsDerFile;
   std::string index_path = impl->runtime_dir + "/" + truststore::kAnchorsIndexFile;
-  if (manifest->contains("anchors_sha256")) {
-    auto blob = truststore::readWholeFile(der_path);
-    if (!blob) {
-      return tl::unexpected(blob.error());
-    }
-    std::string digest =
-        ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(blob->data()), blob->size());
-    if (digest != (*manifest)["anchors_sha256"].get<std::string>()) {
-      return tl::unexpected(corrupt(der_path, "does not match the SHA-256 in its manifest"));
-    }
-  }
-  auto anchors = truststore::AnchorSet::loadIndexed(der_path, index_path);
+  auto anchors = truststore::AnchorSet::loadIndexed(
+      impl->runtime_dir + "/" + truststore::kAnchorsDerFile, index_path,
+      manifest->value("anchors_sha256", std::string()));
   if (!anchors) {
-    return tl::unexpected(corrupt(der_path, anchors.error().message));
+    return tl::unexpected(asStoreCorrupt(anchors.error()));
   }
   if ((*anchors)->size() != (*manifest)["anchors"].size()) {
     return tl::unexpected(corrupt(index_path, "holds " + std::to_string((*anchors)->size()) +

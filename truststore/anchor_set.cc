@@ -121,10 +121,18 @@ void AnchorSet::encodeIndexed(const std::vector<CertificatePtr>& certs, std::str
 }
 
 Result<AnchorSetPtr> AnchorSet::loadIndexed(const std::string& der_path,
-                                            const std::string& index_path) {
+                                            const std::string& index_path,
+                                            std::string_view expected_der_sha256) {
   auto blob = readWholeFile(der_path);
   if (!blob) {
     return tl::unexpected(blob.error());
+  }
+  if (!expected_der_sha256.empty() &&
+      ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(blob->data()), blob->size()) !=
+          expected_der_sha256) {
+    return fail(
+        ErrorCode::StoreCorrupt,
+        der_path + ": its SHA-256 is not the one recorded for it; run 'trustctl store check'");
   }
   auto index = readWholeFile(index_path);
   if (!index) {

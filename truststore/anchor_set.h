@@ -27,8 +27,11 @@ class AnchorSet : public std::enable_shared_from_this<AnchorSet> {
   // From parsed certificates (duplicates by fingerprint are dropped).
   static AnchorSetPtr fromCertificates(const std::vector<CertificatePtr>& certs);
   // From the pair of files encodeIndexed() produced; parses no certificate. Errors name paths.
+  // A non-empty `expected_der_sha256` (hex) is checked against the DER file as read, so a
+  // caller that has a recorded digest does not read the file a second time to check it.
   static Result<AnchorSetPtr> loadIndexed(const std::string& der_path,
-                                          const std::string& index_path);
+                                          const std::string& index_path,
+                                          std::string_view expected_der_sha256 = {});
   // Serializes certificates into a DER blob and its subject-hash index.
   static void encodeIndexed(const std::vector<CertificatePtr>& certs, std::string* der_blob,
                             std::string* index);
