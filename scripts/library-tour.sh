@@ -3,14 +3,34 @@
 # (a PEM root, a DER intermediate, a legacy Windows PFX client identity, a server certificate)
 # are imported, attached to connectors, listed, verified, and exported for runtimes.
 # Usage: scripts/library-tour.sh PATH_TO_TRUSTCTL
+# Every step states the exit code it must end with (some show a refusal on purpose); the tour
+# stops at the first step that ends otherwise and exits 1, so it doubles as a smoke test.
 set -euo pipefail
-trustctl=$1
+if [ $# -ne 1 ]; then
+  echo "usage: $0 PATH_TO_TRUSTCTL" >&2
+  exit 2
+fi
+# The tour runs in a scratch folder: a relative path must be made absolute before the cd.
+if ! trustctl=$(realpath -e -- "$1" 2>/dev/null) || [ ! -f "$trustctl" ] || [ ! -x "$trustctl" ]; then
+  echo "$0: '$1' is not an executable trustctl binary; build it first (scripts/run.sh)" >&2
+  exit 2
+fi
 work=$(mktemp -d /tmp/trustctl-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export TRUSTCTL_STORE=$work/store
 cd "$work"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
+# step EXPECTED_EXIT COMMAND...: show the command, run it, stop the tour if it ends otherwise.
+step() {
+  local expected=$1 rc=0
+  shift
+  printf '\n\033[1m$ %s\033[0m\n' "$*"
+  "$@" || rc=$?
+  if [ "$rc" -ne "$expected" ]; then
+    echo "library tour: step failed: '$*' exited $rc, expected $expected" >&2
+    exit 1
+  fi
+}
 
 # A customer PKI: root -> intermediate -> server, plus a client certificate for mTLS.
 ext() { printf '%s\n' "$@" >"$work/ext.cnf"; }
@@ -45,24 +65,24 @@ openssl pkcs12 -export -legacy -in client.pem -inkey client.key -certfile inter.
     -passout file:pfx-password.txt -out client.pfx
 
 echo "trustctl demo: store in $TRUSTCTL_STORE"
-step "$trustctl" --version
-step "$trustctl" import contoso-root.pem --env prod --note "from the customer's IT team"
-step "$trustctl" import contoso-issuing.cer --name contoso-issuing
-step "$trustctl" import server.pem --name erp-server-pin
-step "$trustctl" import client.pfx --name erp-client --identity --password-file pfx-password.txt
-step "$trustctl" import contoso-root.pem --name contoso-root-again
-step "$trustctl" connector create erp-api --env prod
-step "$trustctl" connector trust erp-api contoso-root
-step "$trustctl" connector identity erp-api erp-client
-step "$trustctl" connector create ad-sync --env prod
-step "$trustctl" connector trust ad-sync contoso-issuing
-step "$trustctl" list
-step "$trustctl" verify server-chain.pem --connector erp-api --host erp.contoso.example
-step "$trustctl" verify server.pem --connector ad-sync --host erp.contoso.example
-step "$trustctl" verify server-chain.pem --connector erp-api --host wrong.contoso.example
-step "$trustctl" remove contoso-root
-step "$trustctl" where-used contoso-root
-step "$trustctl" connector show erp-api
-step "$trustctl" log -n 8
+step 0 "$trustctl" --version
+step 0 "$trustctl" import contoso-root.pem --env prod --note "from the customer's IT team"
+step 0 "$trustctl" import contoso-issuing.cer --name contoso-issuing
+step 0 "$trustctl" import server.pem --name erp-server-pin
+step 0 "$trustctl" import client.pfx --name erp-client --identity --password-file pfx-password.txt
+step 2 "$trustctl" import contoso-root.pem --name contoso-root-again
+step 0 "$trustctl" connector create erp-api --env prod
+step 0 "$trustctl" connector trust erp-api contoso-root
+step 0 "$trustctl" connector identity erp-api erp-client
+step 0 "$trustctl" connector create ad-sync --env prod
+step 0 "$trustctl" connector trust ad-sync contoso-issuing
+step 0 "$trustctl" list
+step 0 "$trustctl" verify server-chain.pem --connector erp-api --host erp.contoso.example
+step 0 "$trustctl" verify server.pem --connector ad-sync --host erp.contoso.example
+step 1 "$trustctl" verify server-chain.pem --connector erp-api --host wrong.contoso.example
+step 2 "$trustctl" remove contoso-root
+step 0 "$trustctl" where-used contoso-root
+step 0 "$trustctl" connector show erp-api
+step 0 "$trustctl" log -n 8
 echo
 echo "Probing live targets: scripts/demo.sh"
