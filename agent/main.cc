@@ -7,7 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/cli_context.h"
+#include "agent/command_suggestion.h"
 #include "agent/commands.h"
+#include "probes/library_versions.h"
 #include "truststore/version.h"
 
 int main(int argc, char** argv) {
@@ -18,7 +20,17 @@ int main(int argc, char** argv) {
   CliContext ctx;
   CLI::App app{
       "trustctl: certificate library and explicit trust stores for integration connectors"};
-  app.set_version_flag("--version", std::string("trustctl ") + TRUSTCTL_VERSION);
+  // Support tickets need the libraries that judged the handshake, as loaded at run time.
+  app.set_version_flag(
+      "--version",
+      [] {
+        std::string text = std::string("trustctl ") + TRUSTCTL_VERSION;
+        for (const std::string& line : trustctl::probes::runtimeLibraryVersions()) {
+          text += "\n" + line;
+        }
+        return text;
+      },
+      "Print the version and the OpenSSL, libcurl, libldap and GnuTLS versions in use");
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--store", ctx.options.store,
@@ -61,6 +73,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (auto message = unknownCommandMessage(app, argc, argv)) {
+      std::cerr << "trustctl: " << *message << "\n";
+      return kExitUsage;
+    }
     std::cerr << "trustctl: " << e.what() << "; see 'trustctl --help'\n";
     return kExitUsage;
   }
