@@ -3,12 +3,28 @@
 #include <algorithm>
 #include <cctype>
 
+#include "truststore/text_escape.h"
+
 namespace trustctl::truststore {
 
 namespace {
 
+// Every message names the URL redacted and escaped: a password given by mistake must not reach
+// a terminal or a log, nor a control character the terminal would act on.
 tl::unexpected<Error> badUrl(std::string_view url, const std::string& what) {
-  return fail(ErrorCode::InvalidUrl, "target '" + std::string(url) + "': " + what);
+  return fail(ErrorCode::InvalidUrl, "target '" + escapeControl(redactUrl(url)) + "': " + what);
+}
+
+// The name and escape of a byte a URL may not hold raw, for the message.
+std::string describeByte(unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string percent = {'%', kHex[c >> 4], kHex[c & 0xf]};
+  std::string name = c == ' '    ? "a space"
+                     : c == '\r' ? "a carriage return (CR)"
+                     : c == '\n' ? "a line feed (LF)"
+                     : c == '\t' ? "a tab"
+                                 : "the control character " + percent;
+  return name + "; remove it, or write it percent-encoded as " + percent;
 }
 
 bool validHostChar(char c) {
@@ -41,8 +57,29 @@ std::string Target::url() const {
          (protocol == Protocol::Https ? path : "/");
 }
 
+std::string redactUrl(std::string_view url) {
+  size_t sep = url.find("://");
+  size_t start = sep == std::string_view::npos ? 0 : sep + 3;
+  size_t end = url.find_first_of("/?#", start);
+  std::string_view authority =
+      url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  size_t at = authority.rfind('@');
+  if (at == std::string_view::npos) {
+    return std::string(url);
+  }
+  return std::string(url.substr(0, start)) + "***" + std::string(url.substr(start + at));
+}
+
 Result<Target> parseTarget(std::string_view url) {
   Target t;
+  // Checked before anything else: a CR/LF in a path would otherwise go out in the request line
+  // and come back as a baffling server error.
+  for (size_t i = 0; i < url.size(); ++i) {
+    auto c = static_cast<unsigned char>(url[i]);
+    if (c <= 0x20 || c == 0x7f) {
+      return badUrl(url, "byte " + std::to_string(i + 1) + " is " + describeByte(c));
+    }
+  }
   size_t sep = url.find("://");
   if (sep == std::string_view::npos) {
     return badUrl(url, "expected scheme://host[:port], e.g. https://api.example.com");

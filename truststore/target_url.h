@@ -26,8 +26,13 @@ struct Target {
   std::string urlHost() const;
 };
 
-// Accepts https://, ldaps:// and ldap:// (StartTLS); default ports 443 / 636 / 389. Fails with
-// InvalidUrl naming the URL and what is wrong.
+// Accepts https://, ldaps:// and ldap:// (StartTLS); default ports 443 / 636 / 389. Refuses
+// credentials (user:password@), spaces and control characters anywhere. Fails with InvalidUrl
+// naming the URL (redacted, escaped) and what is wrong.
 Result<Target> parseTarget(std::string_view url);
+
+// `url` with any userinfo ("user:password@") replaced by "***@", for messages and logs: a URL
+// as a user typed it may carry a password. Pure; the rest of the text is kept as it is.
+std::string redactUrl(std::string_view url);
 
 }  // namespace trustctl::truststore
