@@ -9,12 +9,15 @@
 #include "agent/entry_view.h"
 #include "agent/table.h"
 #include "truststore/certificate_status.h"
+#include "truststore/text_escape.h"
 
 namespace trustctl::agent {
 
 namespace {
 
 using truststore::CertificateHealth;
+// Certificate fields are printed escaped: a subject may hold terminal control sequences.
+using truststore::escapeControl;
 
 std::string paintStatus(const CliContext& ctx, CertificateHealth h, const std::string& text) {
   if (h == CertificateHealth::Ok) {
@@ -59,8 +62,9 @@ void runList(CliContext& ctx, const std::string& kind_filter) {
       continue;
     }
     std::string status_text(truststore::certificateHealthName(status.health));
-    table.addRow({name, kind, main->subject_cn, main->issuer_cn, formatDate(main->not_before),
-                  formatDate(main->not_after), paintStatus(ctx, status.health, status_text),
+    table.addRow({name, kind, escapeControl(main->subject_cn), escapeControl(main->issuer_cn),
+                  formatDate(main->not_before), formatDate(main->not_after),
+                  paintStatus(ctx, status.health, status_text),
                   truststore::shortFingerprint(main->sha256), joined(state.whereUsed(name))});
   }
   if (ctx.options.json) {
@@ -80,8 +84,8 @@ void printCertificate(const CliContext& ctx, const truststore::CertificateInfo& 
   auto status = truststore::assessCertificate(info, now, ctx.expiringWindowSeconds(), as_ca);
   auto kind = truststore::classifyCertificate(info);
   std::cout << "  " << ctx.bold(std::string(truststore::certificateKindName(kind))) << "  "
-            << info.subject << "\n"
-            << "    issuer      " << info.issuer << "\n"
+            << escapeControl(info.subject) << "\n"
+            << "    issuer      " << escapeControl(info.issuer) << "\n"
             << "    valid       " << formatRfc3339(info.not_before) << " .. "
             << formatRfc3339(info.not_after) << "\n"
             << "    status      "
@@ -93,13 +97,13 @@ void printCertificate(const CliContext& ctx, const truststore::CertificateInfo& 
             << "    sha256      " << info.sha256 << "\n"
             << "    serial      " << info.serial << "\n";
   if (!info.sans.empty()) {
-    std::cout << "    san         " << joined(info.sans) << "\n";
+    std::cout << "    san         " << escapeControl(joined(info.sans)) << "\n";
   }
   if (!info.subject_key_id.empty()) {
     std::cout << "    key id      " << info.subject_key_id << "\n";
   }
   if (!info.ca_issuers.empty()) {
-    std::cout << "    ca issuers  " << joined(info.ca_issuers) << "\n";
+    std::cout << "    ca issuers  " << escapeControl(joined(info.ca_issuers)) << "\n";
   }
   if (kind == truststore::CertificateKind::Server &&
       entry.type != truststore::EntryType::Identity) {
@@ -148,10 +152,11 @@ void runShow(CliContext& ctx, const std::string& name, bool pem) {
   std::cout << ctx.bold(entry->name) << "  " << entryKindLabel(state, *entry) << ", "
             << entry->certificates.size() << " certificate(s)"
             << (entry->key_id.empty() ? "" : " + private key (not shown)") << "\n"
-            << "  status       " << paintStatus(ctx, status.health, status.reason) << "\n"
+            << "  status       " << paintStatus(ctx, status.health, escapeControl(status.reason))
+            << "\n"
             << "  environment  " << (entry->environment.empty() ? "-" : entry->environment) << "\n"
-            << "  note         " << (entry->note.empty() ? "-" : entry->note) << "\n"
-            << "  source       " << entry->source << " (" << entry->format << ")\n"
+            << "  note         " << (entry->note.empty() ? "-" : escapeControl(entry->note)) << "\n"
+            << "  source       " << escapeControl(entry->source) << " (" << entry->format << ")\n"
             << "  imported     " << formatRfc3339(entry->created_at) << ", updated "
             << formatRfc3339(entry->updated_at) << "\n"
             << "  used by      " << joined(state.whereUsed(name)) << "\n";

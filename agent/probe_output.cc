@@ -1,6 +1,7 @@
 // Human output of `trustctl probe`: one screen per target that says whether it works, what the
 // server presented, the cause in plain words (with the messages the user saw elsewhere) and the
-// command to copy.
+// command to copy. Everything that came from a certificate or the server (names, library
+// error strings, LDAP messages) is printed through safe(): a subject may carry escape sequences.
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -10,6 +11,7 @@
 #include "agent/table.h"
 #include "probes/diagnosis.h"
 #include "truststore/certificate_status.h"
+#include "truststore/text_escape.h"
 
 namespace trustctl::agent {
 
@@ -17,9 +19,13 @@ namespace {
 
 using probes::DiagnosisCode;
 
+std::string safe(const std::string& text) {
+  return truststore::escapeControl(text);
+}
+
 std::string name(const truststore::Certificate& c) {
   const auto& i = c.info();
-  return i.subject_cn.empty() ? i.subject : i.subject_cn;
+  return safe(i.subject_cn.empty() ? i.subject : i.subject_cn);
 }
 
 std::string kindOf(const truststore::Certificate& c) {
@@ -41,7 +47,7 @@ std::string heading(const CliContext& ctx, const probes::ProbeResult& r) {
       (r.connector.empty() ? ", no connector: nothing trusted" : ", connector " + r.connector) +
       ")";
   if (!c.tls_version.empty()) {
-    line += "  " + c.tls_version + (c.cipher.empty() ? "" : " " + c.cipher);
+    line += "  " + safe(c.tls_version) + (c.cipher.empty() ? "" : " " + safe(c.cipher));
   }
   return line + "  " + seconds(c.elapsed_seconds);
 }
@@ -55,7 +61,7 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
   out << "  "
       << (d.ok() ? ctx.green(std::string(probes::diagnosisCodeName(d.code)))
                  : ctx.red(std::string(probes::diagnosisCodeName(d.code))))
-      << ": " << d.summary << "\n";
+      << ": " << safe(d.summary) << "\n";
   std::map<std::string, std::vector<std::string>> issues_by_cert;
   for (const auto& p : d.problems) {
     if (!p.certificate.empty()) {
@@ -91,8 +97,8 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
   if (!d.ok()) {
     out << "\n  Problems:\n";
     for (const auto& p : d.problems) {
-      out << "    " << ctx.red(std::string(probes::diagnosisCodeName(p.code))) << "  " << p.detail
-          << "\n";
+      out << "    " << ctx.red(std::string(probes::diagnosisCodeName(p.code))) << "  "
+          << safe(p.detail) << "\n";
     }
     auto elsewhere = probes::messagesSeenElsewhere(d.code);
     if (!elsewhere.empty()) {
@@ -105,8 +111,8 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
   const probes::Capture& c = r.capture;
   if (c.ldap_bind_result != -1) {
     out << "\n  LDAP bind: "
-        << (c.ldap_bind_result == 0 ? ctx.green(c.ldap_bind_message)
-                                    : ctx.yellow(c.ldap_bind_message))
+        << (c.ldap_bind_result == 0 ? ctx.green(safe(c.ldap_bind_message))
+                                    : ctx.yellow(safe(c.ldap_bind_message)))
         << "\n";
   }
   const probes::Recommendation& rec = r.recommendation;
@@ -138,13 +144,13 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
       break;
   }
   if (!rec.command.empty()) {
-    out << "    " << ctx.green(rec.command) << "\n";
+    out << "    " << ctx.green(safe(rec.command)) << "\n";
   }
   if (!rec.note.empty()) {
-    out << "    " << ctx.yellow(rec.note) << "\n";
+    out << "    " << ctx.yellow(safe(rec.note)) << "\n";
   }
   if (!rec.request_text.empty()) {
-    out << "    Ask the system owner: \"" << rec.request_text << "\"\n";
+    out << "    Ask the system owner: \"" << safe(rec.request_text) << "\"\n";
   }
 }
 
@@ -157,7 +163,7 @@ void printProbeSummary(const CliContext& ctx, const std::vector<probes::ProbeRes
     table.addRow({r.capture.target.url(), r.connector.empty() ? "-" : r.connector,
                   ok ? ctx.green("ok") : ctx.red("fail"),
                   std::string(probes::diagnosisCodeName(r.diagnosis.code)),
-                  r.capture.tls_version.empty() ? "-" : r.capture.tls_version,
+                  r.capture.tls_version.empty() ? "-" : safe(r.capture.tls_version),
                   seconds(r.capture.elapsed_seconds)});
   }
   table.print(std::cout);
@@ -170,11 +176,11 @@ void printProbeSummary(const CliContext& ctx, const std::vector<probes::ProbeRes
     }
     std::cout << "\n"
               << ctx.red(std::string(probes::diagnosisCodeName(r.diagnosis.code))) << "  "
-              << r.capture.target.url() << "\n  " << r.diagnosis.summary << "\n";
+              << r.capture.target.url() << "\n  " << safe(r.diagnosis.summary) << "\n";
     if (!r.recommendation.command.empty()) {
-      std::cout << "  fix: " << ctx.green(r.recommendation.command) << "\n";
+      std::cout << "  fix: " << ctx.green(safe(r.recommendation.command)) << "\n";
     } else if (!r.recommendation.request_text.empty()) {
-      std::cout << "  ask the owner: " << r.recommendation.request_text << "\n";
+      std::cout << "  ask the owner: " << safe(r.recommendation.request_text) << "\n";
     }
   }
 }

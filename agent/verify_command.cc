@@ -11,6 +11,7 @@
 #include "truststore/chain_verifier.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/text_escape.h"
 
 namespace trustctl::agent {
 
@@ -90,22 +91,27 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
          {"path", path}});
     return;
   }
-  std::cout << (outcome.ok ? ctx.green("OK") : ctx.red("FAILED")) << "  " << args.file
-            << " against connector " << args.connector << " (" << (*anchors)->size()
-            << " anchors) at " << formatRfc3339(now)
+  // Subjects and OpenSSL's words are escaped: a certificate's name may hold control bytes.
+  using truststore::escapeControl;
+  std::cout << (outcome.ok ? ctx.green("OK") : ctx.red("FAILED")) << "  "
+            << escapeControl(args.file) << " against connector " << args.connector << " ("
+            << (*anchors)->size() << " anchors) at " << formatRfc3339(now)
             << (args.host.empty() ? "" : " for " + args.host) << "\n";
   for (size_t i = 0; i < outcome.path.size(); ++i) {
     const auto& info = outcome.path[i]->info();
     bool anchor = outcome.ok && i + 1 == outcome.path.size();
-    std::cout << "  " << std::string(i * 2, ' ') << (i == 0 ? "" : "└ ") << info.subject << "  ["
+    std::cout << "  " << std::string(i * 2, ' ') << (i == 0 ? "" : "└ ")
+              << escapeControl(info.subject) << "  ["
               << truststore::certificateKindName(truststore::classifyCertificate(info))
               << (anchor ? ", trusted anchor" : "") << "]"
-              << (static_cast<int>(i) == outcome.error_depth ? ctx.red("  <- " + outcome.error_text)
-                                                             : "")
+              << (static_cast<int>(i) == outcome.error_depth
+                      ? ctx.red("  <- " + escapeControl(outcome.error_text))
+                      : "")
               << "\n";
   }
   if (!outcome.ok) {
-    std::cout << "  reason: " << outcome.error_text << " (OpenSSL error " << outcome.error << ")\n";
+    std::cout << "  reason: " << escapeControl(outcome.error_text) << " (OpenSSL error "
+              << outcome.error << ")\n";
   }
 }
 
