@@ -8,7 +8,7 @@ namespace trustctl::probes {
 
 namespace {
 
-constexpr std::array<std::pair<CaptureFailure, std::string_view>, 9> kFailureNames{{
+constexpr std::array<std::pair<CaptureFailure, std::string_view>, 10> kFailureNames{{
     {CaptureFailure::None, "none"},
     {CaptureFailure::DnsFailure, "dns_failure"},
     {CaptureFailure::ConnectionRefused, "connection_refused"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<CaptureFailure, std::string_view>, 9> kFailureNam
     {CaptureFailure::ProtocolMismatch, "protocol_mismatch"},
     {CaptureFailure::HandshakeFailed, "handshake_failed"},
     {CaptureFailure::AfterHandshake, "after_handshake"},
+    {CaptureFailure::ProtocolError, "protocol_error"},
 }};
 
 std::string base64(const std::string& der) {

@@ -29,6 +29,7 @@ enum class CaptureFailure {
   ProtocolMismatch,     // no common TLS version or cipher suite
   HandshakeFailed,      // any other handshake failure (see alert / detail)
   AfterHandshake,       // the handshake completed, then the server closed or refused
+  ProtocolError,        // the server broke the protocol (e.g. an LDAP message over the size cap)
 };
 std::string_view captureFailureName(CaptureFailure f);
 std::optional<CaptureFailure> captureFailureFromName(std::string_view name);

@@ -23,6 +23,7 @@ constexpr DiagnosisCode kPriority[] = {
     DiagnosisCode::NotTls,
     DiagnosisCode::StartTlsUnsupported,
     DiagnosisCode::ProtocolMismatch,
+    DiagnosisCode::ProtocolError,
     DiagnosisCode::Expired,
     DiagnosisCode::NotYetValid,
     DiagnosisCode::SelfSigned,
@@ -74,6 +75,8 @@ std::optional<DiagnosisCode> transportCode(CaptureFailure f) {
       return DiagnosisCode::StartTlsUnsupported;
     case CaptureFailure::ProtocolMismatch:
       return DiagnosisCode::ProtocolMismatch;
+    case CaptureFailure::ProtocolError:
+      return DiagnosisCode::ProtocolError;
     default:
       return std::nullopt;
   }

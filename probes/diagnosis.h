@@ -37,6 +37,7 @@ enum class DiagnosisCode {
   WrongEnvironment,
   WeakCrypto,
   TlsHandshakeFailed,
+  ProtocolError,
 };
 std::string_view diagnosisCodeName(DiagnosisCode code);
 std::vector<DiagnosisCode> allDiagnosisCodes();

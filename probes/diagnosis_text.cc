@@ -6,7 +6,7 @@ namespace trustctl::probes {
 
 namespace {
 
-constexpr std::array<std::pair<DiagnosisCode, std::string_view>, 17> kNames{{
+constexpr std::array<std::pair<DiagnosisCode, std::string_view>, 18> kNames{{
     {DiagnosisCode::Ok, "ok"},
     {DiagnosisCode::DnsFailure, "dns_failure"},
     {DiagnosisCode::ConnectionRefused, "connection_refused"},
@@ -24,6 +24,7 @@ constexpr std::array<std::pair<DiagnosisCode, std::string_view>, 17> kNames{{
     {DiagnosisCode::WrongEnvironment, "wrong_environment"},
     {DiagnosisCode::WeakCrypto, "weak_crypto"},
     {DiagnosisCode::TlsHandshakeFailed, "tls_handshake_failed"},
+    {DiagnosisCode::ProtocolError, "protocol_error"},
 }};
 
 std::string endpoint(const Capture& c) {
@@ -96,6 +97,8 @@ std::string summarize(const Diagnosis& d, const Capture& c, const std::string& h
       return "Weak cryptography: " + first + ".";
     case DiagnosisCode::TlsHandshakeFailed:
       return "The TLS handshake failed: " + first + ".";
+    case DiagnosisCode::ProtocolError:
+      return "The server on " + endpoint(c) + " broke the protocol: " + first + ".";
   }
   return first;
 }
@@ -152,6 +155,9 @@ std::vector<std::string> messagesSeenElsewhere(DiagnosisCode code) {
     case DiagnosisCode::TlsHandshakeFailed:
       return {"Java: SSLHandshakeException", "curl: (35) SSL connect error",
               "LDAP: Can't contact LDAP server (-1)"};
+    case DiagnosisCode::ProtocolError:
+      return {"Java: javax.naming.CommunicationException / OutOfMemoryError",
+              "LDAP: Can't contact LDAP server (-1) / ber_get_next failed"};
     case DiagnosisCode::Ok:
       return {};
   }

@@ -1,5 +1,8 @@
 #include "probes/https_capture.h"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -44,7 +47,28 @@ struct HttpsTransfer {
   int first_record_type = -1;
   bool saw_server_hello = false;
   Clock::time_point started;
+  // The probe's own deadline, enforced from inside OpenSSL's record loop (see cutAtDeadline).
+  Clock::time_point deadline;
+  curl_socket_t fd = CURL_SOCKET_BAD;
+  bool cut_at_deadline = false;
+  int hello_requests = 0;
 };
+
+// libcurl checks its timeout only between calls into OpenSSL; a peer that keeps records coming
+// could hold one SSL_read past any deadline. Every record passes the message callback, so the
+// deadline is also checked there, and the socket is shut down once it is past: the next read
+// fails and libcurl ends the transfer.
+void cutAtDeadline(HttpsTransfer* t) {
+  if (!t->cut_at_deadline && t->fd != CURL_SOCKET_BAD && Clock::now() >= t->deadline) {
+    ::shutdown(t->fd, SHUT_RDWR);
+    t->cut_at_deadline = true;
+  }
+}
+
+int rememberSocket(void* arg, curl_socket_t fd, curlsocktype /*purpose*/) {
+  static_cast<HttpsTransfer*>(arg)->fd = fd;
+  return CURL_SOCKOPT_OK;
+}
 
 void noteSession(HttpsTransfer* t, const SSL* ssl) {
   t->capture.tls_version = SSL_get_version(ssl);
@@ -83,12 +107,15 @@ void onTlsMessage(int write_p, int /*version*/, int content_type, const void* bu
   if (len == 0 || !t) {
     return;
   }
+  cutAtDeadline(t);
   if (content_type == SSL3_RT_HEADER && !write_p && t->first_record_type < 0) {
     t->first_record_type = p[0];
   } else if (content_type == SSL3_RT_ALERT && len >= 2) {
     (write_p ? t->capture.alert_sent : t->capture.alert_received) = p[1];
   } else if (content_type == SSL3_RT_HANDSHAKE && !write_p) {
-    if (p[0] == SSL3_MT_SERVER_HELLO) {
+    if (p[0] == SSL3_MT_HELLO_REQUEST) {
+      ++t->hello_requests;
+    } else if (p[0] == SSL3_MT_SERVER_HELLO) {
       t->saw_server_hello = true;
     } else if (p[0] == SSL3_MT_CERTIFICATE_REQUEST) {
       t->capture.client_certificate_requested = true;
@@ -106,6 +133,11 @@ CURLcode configureSslCtx(CURL* /*easy*/, void* ssl_ctx, void* arg) {
   SSL_CTX_set_cert_verify_callback(ctx, recordPresentedChain, t);
   SSL_CTX_set_msg_callback(ctx, onTlsMessage);
   SSL_CTX_set_msg_callback_arg(ctx, t);
+  // A server must not hold the client inside OpenSSL: renegotiation is refused (connector
+  // runtimes refuse it too), and SSL_read hands control back to libcurl after each record that
+  // is not application data, so libcurl's timeout is checked between HelloRequests.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
   const ClientIdentity* id = t->request->identity;
   if (id && !id->chain.empty() && id->key) {
     if (SSL_CTX_use_certificate(ctx, id->chain[0]->x509()) != 1 ||
@@ -140,6 +172,9 @@ std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest*
   t->capture.target = request->target;
   t->capture.servername = request->servername.empty() ? request->target.host : request->servername;
   t->started = Clock::now();
+  // A little after libcurl's own timeout, which normally ends the transfer first.
+  t->deadline = t->started +
+                std::chrono::milliseconds(static_cast<long>(request->timeout_seconds * 1000) + 250);
   t->easy.reset(curl_easy_init());
   CURL* e = t->easy.get();
   if (!e) {
@@ -176,6 +211,8 @@ std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest*
   curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, configureSslCtx);
   curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, t.get());
+  curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, rememberSocket);
+  curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, t.get());
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keepBodyPrefix);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
@@ -201,8 +238,14 @@ void classify(HttpsTransfer& t, CURLcode rc) {
     c.failure = CaptureFailure::DnsFailure;
   } else if (rc == CURLE_COULDNT_CONNECT) {
     c.failure = CaptureFailure::ConnectionRefused;
-  } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+  } else if (rc == CURLE_OPERATION_TIMEDOUT || t.cut_at_deadline) {
     c.failure = CaptureFailure::Timeout;
+    if (t.hello_requests > 0) {
+      c.detail = "the server sent " + std::to_string(t.hello_requests) +
+                 " HelloRequest messages and no answer within the timeout";
+    } else if (t.cut_at_deadline) {
+      c.detail = "the server kept the connection busy without answering within the timeout";
+    }
   } else if (c.handshake_completed) {
     c.failure = CaptureFailure::AfterHandshake;
   } else if ((t.first_record_type >= 0 && (t.first_record_type < 20 || t.first_record_type > 24)) ||
@@ -302,7 +345,8 @@ Result<std::string> fetchBounded(const std::string& url, double timeout_seconds,
   };
   char errbuf[CURL_ERROR_SIZE] = {0};
   CURL* e = easy.get();
-  long timeout_ms = static_cast<long>(timeout_seconds * 1000);
+  // 0 would mean "no limit" to libcurl.
+  long timeout_ms = std::max(1L, static_cast<long>(timeout_seconds * 1000));
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

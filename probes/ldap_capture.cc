@@ -1,28 +1,40 @@
 #include "probes/ldap_capture.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include <gnutls/gnutls.h>
+#include <lber.h>
 #include <ldap.h>
 #include <openldap.h>
+
+#include "probes/ldap_socket.h"
 
 namespace trustctl::probes {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = LdapClock;
+
+// The largest LDAP message the probe reads. A root DSE is a few KiB; a server announcing more
+// (a BER length of 2 GiB, say) would otherwise have libldap allocate and fill what it says.
+constexpr ber_len_t kMaxLdapMessageBytes = 1 << 20;
+
+// liblber refuses a message over the sockbuf's cap with ERANGE, which libldap then reports as
+// LDAP_SERVER_DOWN: errno, read right after the failing call, tells the two apart.
+bool overSizeCap(int saved_errno) {
+  return saved_errno == ERANGE;
+}
+
+std::string sizeCapDetail(const char* what) {
+  return std::string("the server's answer to ") + what + " announced an LDAP message larger than " +
+         std::to_string(kMaxLdapMessageBytes >> 20) + " MiB; the probe reads no more";
+}
 
 // What the GnuTLS callbacks record. libldap gives no user pointer to them, and a capture runs
 // start to end on one thread, so the thread's current capture is found through a thread_local.
@@ -95,92 +107,6 @@ int onLdapTlsConnect(LDAP* /*ld*/, void* session_handle, void* /*ctx*/, void* /*
   gnutls_handshake_set_hook_function(session, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_POST,
                                      onHandshakeMessage);
   return 0;
-}
-
-// Shuts the socket down at the deadline so a blocked read in libldap returns.
-class SocketWatchdog {
- public:
-  SocketWatchdog(int fd, Clock::time_point deadline)
-      : thread_([this, fd, deadline] {
-          std::unique_lock<std::mutex> lock(mutex_);
-          if (!cv_.wait_until(lock, deadline, [this] { return done_; })) {
-            fired_ = true;
-            ::shutdown(fd, SHUT_RDWR);
-          }
-        }) {}
-  ~SocketWatchdog() { stop(); }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) {
-      thread_.join();
-    }
-  }
-  bool fired() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return fired_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  bool fired_ = false;
-  std::thread thread_;
-};
-
-// Connects a TCP socket within the deadline; returns the fd or -1 with the capture's failure set.
-int connectTcp(const Target& target, Clock::time_point deadline, Capture& c) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  int gai = getaddrinfo(target.host.c_str(), std::to_string(target.port).c_str(), &hints, &found);
-  if (gai != 0) {
-    c.failure = CaptureFailure::DnsFailure;
-    c.detail = std::string("could not resolve ") + target.host + ": " + gai_strerror(gai);
-    return -1;
-  }
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
-  std::string last_error = "no address";
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (fd < 0) {
-      continue;
-    }
-    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      rc = poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
-      if (rc == 0) {
-        ::close(fd);
-        c.failure = CaptureFailure::Timeout;
-        c.detail = "TCP connect to " + target.urlHost() + ":" + std::to_string(target.port) +
-                   " did not complete within the timeout";
-        return -1;
-      }
-      int err = 0;
-      socklen_t len = sizeof(err);
-      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc == 0) {
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-      return fd;
-    }
-    last_error = std::strerror(errno);
-    ::close(fd);
-  }
-  c.failure = CaptureFailure::ConnectionRefused;
-  c.detail =
-      "connect to " + target.urlHost() + ":" + std::to_string(target.port) + ": " + last_error;
-  return -1;
 }
 
 std::string diagnosticMessage(LDAP* ld) {
@@ -279,7 +205,7 @@ Capture captureLdap(const CaptureRequest& request) {
     c.elapsed_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return c;
   };
-  int fd = connectTcp(request.target, deadline, c);
+  int fd = connectLdapSocket(request.target, deadline, c);
   if (fd < 0) {
     return finish();
   }
@@ -303,8 +229,16 @@ Capture captureLdap(const CaptureRequest& request) {
           (request.timeout_seconds - static_cast<time_t>(request.timeout_seconds)) * 1e6)};
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &limit);
-  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &limit);
+  // No LDAP_OPT_NETWORK_TIMEOUT: with one, libldap makes the socket non-blocking for the TLS
+  // handshake, and its GnuTLS backend then spins on EAGAIN (a core per probe, thousands of
+  // reads each) until the server answers. The connect is already bounded, and the watchdog
+  // ends a blocked handshake at the deadline.
   ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB, reinterpret_cast<void*>(&onLdapTlsConnect));
+  Sockbuf* sb = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb) {
+    ber_len_t cap = kMaxLdapMessageBytes;
+    ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &cap);
+  }
   int never = LDAP_OPT_X_TLS_NEVER;  // libldap's own host name check reads the handle's option
   ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &never);
   // TLS 1.2 at least, as for HTTPS, is asked in the shared context; libldap's GnuTLS backend
@@ -322,11 +256,16 @@ Capture captureLdap(const CaptureRequest& request) {
   }
   ldap_set_option(ld, LDAP_OPT_X_TLS_CTX, tls_ctx);
 
+  errno = 0;
   int rc = request.target.protocol == Protocol::Ldaps ? ldap_install_tls(ld)
                                                       : ldap_start_tls_s(ld, nullptr, nullptr);
+  int saved_errno = errno;
   if (rc != LDAP_SUCCESS) {
     std::string message = diagnosticMessage(ld);
-    if (watchdog.fired()) {
+    if (overSizeCap(saved_errno) && !watchdog.fired()) {
+      c.failure = CaptureFailure::ProtocolError;
+      c.detail = sizeCapDetail("StartTLS");
+    } else if (watchdog.fired()) {
       c.failure = CaptureFailure::Timeout;
       c.detail = std::string(record.tls_started ? "the TLS handshake" : "the server's answer") +
                  " did not complete within " +
@@ -346,12 +285,17 @@ Capture captureLdap(const CaptureRequest& request) {
     c.client_certificate_sent = c.client_certificate_requested && request.identity != nullptr;
     const char* attrs[] = {"supportedLDAPVersion", "namingContexts", nullptr};
     LDAPMessage* result = nullptr;
+    errno = 0;
     rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", const_cast<char**>(attrs), 0,
                            nullptr, nullptr, &limit, 1, &result);
+    saved_errno = errno;
     ldap_msgfree(result);
     c.ldap_result = rc;
     c.ldap_message = diagnosticMessage(ld);
-    if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
+    if (rc == LDAP_SERVER_DOWN && overSizeCap(saved_errno) && !watchdog.fired()) {
+      c.failure = CaptureFailure::ProtocolError;
+      c.detail = sizeCapDetail("the root DSE read");
+    } else if (rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR) {
       c.failure = watchdog.fired() ? CaptureFailure::Timeout : CaptureFailure::AfterHandshake;
       c.detail = std::string("reading the root DSE failed: ") + ldap_err2string(rc) +
                  (c.ldap_message.empty() ? "" : " (" + c.ldap_message + ")");

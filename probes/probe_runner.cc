@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "probes/https_capture.h"
@@ -13,9 +15,33 @@ namespace trustctl::probes {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// What one probe may still spend on AIA fetches, over all its certificates and hops: a
+// certificate listing many unreachable URLs costs the budget once, not once per URL.
+struct AiaBudget {
+  Clock::time_point deadline;
+  int urls_left = 0;
+  std::set<std::string> tried;
+  double secondsLeft() const {
+    return std::chrono::duration<double>(deadline - Clock::now()).count();
+  }
+};
+
+AiaBudget aiaBudget(const Capture& capture, const CaptureRequest& request,
+                    const RunnerOptions& options) {
+  double remaining = request.timeout_seconds - capture.elapsed_seconds;
+  double seconds = std::max(0.0, std::min(options.aia_timeout_seconds, remaining));
+  AiaBudget b;
+  b.deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  b.urls_left = options.aia_max_urls;
+  return b;
+}
+
 // Follows AIA caIssuers of the certificate whose issuer is unknown, adding what it finds to the
-// catalog as source "aia". Returns true when something new was added.
-bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOptions& options) {
+// catalog as source "aia", within `budget`. Returns true when something new was added.
+bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOptions& options,
+                        AiaBudget& budget) {
   if (!options.fetch_aia || !d.unknown_issuer_of) {
     return false;
   }
@@ -24,7 +50,15 @@ bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOption
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
       continue;
     }
-    auto bytes = fetchBounded(url, options.aia_timeout_seconds, options.aia_max_bytes);
+    // Less than 10 ms left cannot fetch anything; it would only start a connection.
+    if (budget.urls_left <= 0 || budget.secondsLeft() < 0.01) {
+      break;
+    }
+    if (!budget.tried.insert(url).second) {
+      continue;
+    }
+    --budget.urls_left;
+    auto bytes = fetchBounded(url, budget.secondsLeft(), options.aia_max_bytes);
     if (!bytes) {
       continue;
     }
@@ -49,7 +83,9 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
   DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   // An issuer reached through AIA may itself point further up (intermediate -> root).
-  for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, catalog, options); ++hop) {
+  AiaBudget budget = aiaBudget(capture, job.request, options);
+  for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, catalog, options, budget);
+       ++hop) {
     result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   }
   RecommendContext ctx{capture.target.url(), job.connector,

@@ -2,8 +2,9 @@
 // Runs many probes at once and hands back each one's capture, diagnosis and recommendation:
 // HTTPS targets on one curl multi handle, LDAP targets on a small pool of threads (libldap is
 // blocking), both at the same time. Before diagnosing, it fetches a missing issuer from the
-// AIA caIssuers URL (bounded in time and size) into the catalog. Every probe ends within its
-// timeout, plus at most the AIA fetches' bound.
+// AIA caIssuers URL into the catalog, within one budget per probe: at most `aia_max_urls` URLs
+// and `aia_timeout_seconds` in all, and never past the probe's own timeout. Every probe ends
+// within its timeout.
 
 #include <functional>
 #include <memory>
@@ -39,7 +40,8 @@ struct RunnerOptions {
   int ldap_workers = 8;
   int https_threads = 2;  // curl multi handles in parallel threads, at most one per core
   bool fetch_aia = true;
-  double aia_timeout_seconds = 5;
+  double aia_timeout_seconds = 5;  // for all of a probe's AIA fetches together
+  int aia_max_urls = 4;            // URLs a probe fetches at most, over every certificate and hop
   size_t aia_max_bytes = 256 * 1024;
 };
 

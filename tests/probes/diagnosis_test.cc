@@ -235,6 +235,7 @@ TEST_CASE("diagnose: transport failures map to their codes", "[probes]") {
       {CaptureFailure::StartTlsUnsupported, DiagnosisCode::StartTlsUnsupported},
       {CaptureFailure::ProtocolMismatch, DiagnosisCode::ProtocolMismatch},
       {CaptureFailure::HandshakeFailed, DiagnosisCode::TlsHandshakeFailed},
+      {CaptureFailure::ProtocolError, DiagnosisCode::ProtocolError},
   };
   for (const auto& [failure, code] : cases) {
     Capture capture = captureOf({});

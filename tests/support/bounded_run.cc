@@ -1,0 +1,79 @@
+#include "tests/support/bounded_run.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/test_pki.h"
+
+namespace trustctl::testing {
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+BoundedRun runTrustctlBounded(const std::vector<std::string>& args, int limit_seconds) {
+  TempDir dir;
+  std::string out_path = dir.file("stdout");
+  std::string err_path = dir.file("stderr");
+  std::vector<std::string> argv_strings{trustctlPath()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) {
+    argv.push_back(s.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    throw std::runtime_error("fork failed");
+  }
+  if (pid == 0) {
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  BoundedRun run;
+  int status = 0;
+  rusage usage{};
+  auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+  while (wait4(pid, &status, WNOHANG, &usage) == 0) {
+    if (std::chrono::steady_clock::now() >= limit) {
+      kill(pid, SIGKILL);
+      run.killed_at_limit = true;
+      wait4(pid, &status, 0, &usage);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  run.max_rss_kib = usage.ru_maxrss;
+  if (WIFEXITED(status)) {
+    run.result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    run.result.signal = WTERMSIG(status);
+  }
+  run.result.out = slurp(out_path);
+  run.result.err = slurp(err_path);
+  return run;
+}
+
+}  // namespace trustctl::testing
