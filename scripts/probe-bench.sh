@@ -4,41 +4,40 @@
 # by `curl --parallel` (verifies only), by `openssl s_client` in a loop, and the machine's
 # handshake ceiling measured with several `openssl s_time -new` clients. nginx with 2 workers
 # serves; session reuse and keep-alive are off everywhere so every probe is a new handshake.
-# Usage: scripts/probe-bench.sh [PATH_TO_TRUSTCTL] [N]   (default: Release build, 1000)
+# Then the same for LDAP against slapd (scripts/probe-bench-ldap.sh): N LDAPS and N StartTLS
+# targets next to an ldapsearch loop, one probe's latency next to one ldapsearch, and slapd's
+# handshake capacity.
+# Usage: scripts/probe-bench.sh [PATH_TO_TRUSTCTL] [N] [all|https|ldap]
+#        (default: Release build, 1000, all)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/probe-bench-ldap.sh"
 if [ $# -ge 1 ] && [ -x "$1" ]; then
   trustctl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
   shift
 else
-  trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" nginx-light curl time
+  trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" nginx-light curl time slapd ldap-utils
   mkdir -p "$TRUSTCTL_ROOT/build"
   trustctl_build "$TRUSTCTL_ROOT/build/release" -DCMAKE_BUILD_TYPE=Release -DTRUSTCTL_TESTS=OFF \
     -DTRUSTCTL_BENCH=OFF >/dev/null
   trustctl=$TRUSTCTL_ROOT/build/release/agent/trustctl
 fi
 n=${1:-1000}
+mode=${2:-all}
 work=$(mktemp -d /tmp/trustctl-probe-bench.XXXXXX)
 nginx_pid=
 cleanup() {
+  bench_slapd_stop
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
 trustctl_bench_pki
-port=$((30000 + RANDOM % 20000))
-trustctl_bench_nginx "$port"
-nginx_pid=$TRUSTCTL_NGINX_PID
-
-urls=()
-for i in $(seq "$n"); do urls+=("https://127.0.0.1:$port/t/$i"); done
 export TRUSTCTL_STORE=$work/store
 "$trustctl" import root.pem --name bench-root >/dev/null
 "$trustctl" connector create bench >/dev/null
 "$trustctl" connector trust bench bench-root >/dev/null
-: >curl.cfg
-for u in "${urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u" >>curl.cfg; done
 
 calc() { awk "BEGIN { print $1 }"; }
 # measure LABEL CMD...: wall seconds, client CPU seconds and peak RSS of one run.
@@ -49,6 +48,20 @@ measure() {
   read -r wall user sys rss <time.out
   printf '%s %s %s %s\n' "$label" "$wall" "$(calc "$user + $sys")" "$((rss / 1024))"
 }
+if [ "$mode" = ldap ]; then
+  probe_bench_ldap
+  exit 0
+fi
+
+port=$((30000 + RANDOM % 20000))
+trustctl_bench_nginx "$port"
+nginx_pid=$TRUSTCTL_NGINX_PID
+
+urls=()
+for i in $(seq "$n"); do urls+=("https://127.0.0.1:$port/t/$i"); done
+: >curl.cfg
+for u in "${urls[@]}"; do printf 'url = "%s"\noutput = "/dev/null"\n' "$u" >>curl.cfg; done
+
 results=()
 results+=("$(measure trustctl "$trustctl" probe --connector bench --json --no-system-catalog --timeout 30 "${urls[@]}")")
 ok=$("$trustctl" probe --connector bench --json --no-system-catalog --timeout 30 "${urls[@]}" | grep -c '"verdict":"ok"' || true)
@@ -81,3 +94,6 @@ printf 'trustctl / curl --parallel time ratio: %.2f (below 1: trustctl is faster
 printf 'trustctl / s_client loop time ratio:   %.3f\n' "$(calc "$t_wall / $s_wall")"
 printf 'trustctl rate / handshake ceiling:     %.2f\n' "$(calc "$n / $t_wall / $ceiling")"
 echo "targets diagnosed ok by trustctl: $ok of $n"
+if [ "$mode" = all ]; then
+  probe_bench_ldap
+fi
