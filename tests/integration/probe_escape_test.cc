@@ -73,3 +73,18 @@ TEST_CASE("Printers: control characters in certificate names are escaped", "[net
     CHECK(many.out.find("\nFORGED") == std::string::npos);
   }
 }
+
+TEST_CASE("Probe CLI: a URL's password and control characters never reach the output", "[agent]") {
+  ProbeFixture f;
+  for (const std::string url : {"https://admin:s3cret@127.0.0.1:8443/", "ldaps://admin:s3cret@dc1",
+                                "https://127.0.0.1:8443/a\r\nHost: evil\x1b[2J"}) {
+    auto r = f.run({"probe", url, "--json"});
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.find("s3cret") == std::string::npos);
+    CHECK(r.err.find("s3cret") == std::string::npos);
+    CHECK(rawControlBytes(r.err) == 0);
+    CHECK(nlohmann::json::parse(r.out)["error"]["code"] == "invalid_url");
+    CHECK(lineCount(r.err) == 1);
+  }
+}
