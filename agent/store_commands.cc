@@ -14,7 +14,7 @@ namespace trustctl::agent {
 namespace {
 
 void runLog(CliContext& ctx, size_t limit) {
-  auto records = truststore::readAudit(ctx.storeDir());
+  auto records = truststore::readAudit(ctx.storeDir(), ctx.store().currentGeneration());
   if (!records) {
     ctx.fail(records.error());
     return;
@@ -43,7 +43,21 @@ void runLog(CliContext& ctx, size_t limit) {
   }
 }
 
-void runCheck(CliContext& ctx) {
+void runCheck(CliContext& ctx, bool repair) {
+  if (repair) {
+    auto report = ctx.store().repair(ctx.updateOptions());
+    if (!report) {
+      ctx.fail(report.error());
+      return;
+    }
+    if (report->repaired && !ctx.options.json) {
+      std::cout << "Repaired: " << ctx.storeDir() << "/current " << report->problem
+                << "; it now points at generations/" << report->generation << ".\n";
+      if (!report->moved_aside.empty()) {
+        std::cout << "What was in its place is kept in " << report->moved_aside << ".\n";
+      }
+    }
+  }
   auto problems = ctx.store().check();
   if (!problems) {
     ctx.fail(problems.error());
@@ -63,6 +77,34 @@ void runCheck(CliContext& ctx) {
   }
 }
 
+void runBackup(CliContext& ctx, const std::string& file) {
+  if (auto r = ctx.store().backup(file, ctx.updateOptions()); !r) {
+    ctx.fail(r.error());
+    return;
+  }
+  if (ctx.options.json) {
+    ctx.printJson({{"store", ctx.storeDir()}, {"backup", file}});
+  } else {
+    std::cout << "Backed up " << ctx.storeDir() << " (generation "
+              << ctx.store().currentGeneration() << ") to " << file
+              << " (mode 0600: it holds private keys).\n";
+  }
+}
+
+void runRestore(CliContext& ctx, const std::string& file, bool force) {
+  auto gen = ctx.store().restore(file, force, ctx.updateOptions());
+  if (!gen) {
+    ctx.fail(gen.error());
+    return;
+  }
+  if (ctx.options.json) {
+    ctx.printJson({{"store", ctx.storeDir()}, {"restored", file}, {"generation", *gen}});
+  } else {
+    std::cout << "Restored " << file << " into " << ctx.storeDir() << " as generation " << *gen
+              << ".\n";
+  }
+}
+
 }  // namespace
 
 void addStoreCommands(CLI::App& app, CliContext& ctx) {
@@ -74,9 +116,25 @@ void addStoreCommands(CLI::App& app, CliContext& ctx) {
 
   CLI::App* store = app.add_subcommand("store", "Inspect the store itself");
   store->require_subcommand(1);
+  auto repair = std::make_shared<bool>(false);
   CLI::App* check = store->add_subcommand("check", "Verify the store's files and invariants");
-  check->footer("Example:\n  trustctl store check");
-  check->callback([&ctx] { runCheck(ctx); });
+  check->add_flag("--repair", *repair,
+                  "When 'current' is lost, point it at the newest complete generation");
+  check->footer("Examples:\n  trustctl store check\n  trustctl store check --repair");
+  check->callback([&ctx, repair] { runCheck(ctx, *repair); });
+  auto file = std::make_shared<std::string>();
+  CLI::App* backup = store->add_subcommand("backup", "Archive the current state (tar, 0600)");
+  backup->add_option("FILE", *file, "Archive to write (replaced atomically)")->required();
+  backup->footer("Example:\n  trustctl store backup /root/trustctl-$(date +%F).tar");
+  backup->callback([&ctx, file] { runBackup(ctx, *file); });
+  auto force = std::make_shared<bool>(false);
+  CLI::App* restore = store->add_subcommand("restore", "Restore a backup into an empty store");
+  restore->add_option("FILE", *file, "Archive written by 'trustctl store backup'")->required();
+  restore->add_flag("--force", *force, "Replace the content of a store that holds data");
+  restore->footer(
+      "Examples:\n  trustctl --store /var/lib/trustctl store restore backup.tar\n"
+      "  trustctl store restore backup.tar --force   # replace what the store holds");
+  restore->callback([&ctx, file, force] { runRestore(ctx, *file, *force); });
   CLI::App* path = store->add_subcommand("path", "Print the store directory in use");
   path->footer("Example:\n  trustctl store path");
   path->callback([&ctx] { std::cout << ctx.storeDir() << "\n"; });

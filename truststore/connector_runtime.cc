@@ -11,6 +11,7 @@
 #include "truststore/file_util.h"
 #include "truststore/ossl.h"
 #include "truststore/pkcs12_writer.h"
+#include "truststore/store_files.h"
 
 namespace trustctl::truststore {
 
@@ -31,7 +32,7 @@ std::string aliasFor(const TrustedCertificate& t, std::map<std::string, int>& us
 }
 
 Result<void> writeCapath(const std::string& dir, const std::vector<TrustedCertificate>& anchors) {
-  if (auto r = makeDirs(dir); !r) {
+  if (auto r = makeStoreDir(dir); !r) {
     return r;
   }
   std::map<std::string, int> next_suffix;
@@ -39,7 +40,7 @@ Result<void> writeCapath(const std::string& dir, const std::vector<TrustedCertif
     std::string base = hashName(*a.cert);
     // c_rehash names collisions .0, .1, ... in order; OpenSSL's by_dir lookup walks them.
     std::string name = base + "." + std::to_string(next_suffix[base]++);
-    if (auto r = writeFileDurable(dir + "/" + name, a.cert->pem()); !r) {
+    if (auto r = writeFileDurable(dir + "/" + name, a.cert->pem(), kStoreFileMode); !r) {
       return r;
     }
   }
@@ -87,7 +88,7 @@ nlohmann::json manifestFor(const RuntimeInputs& in, const std::string& anchors_d
 }  // namespace
 
 Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& inputs) {
-  if (auto r = makeDirs(dir); !r) {
+  if (auto r = makeStoreDir(dir); !r) {
     return r;
   }
   RuntimeInputs in = inputs;
@@ -108,7 +109,7 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
     certs.push_back(a.cert);
     aliased.emplace_back(aliasFor(a, alias_use), a.cert);
   }
-  if (auto r = writeFileDurable(dir + "/" + kBundleFile, bundle); !r) {
+  if (auto r = writeFileDurable(dir + "/" + kBundleFile, bundle, kStoreFileMode); !r) {
     return r;
   }
   if (auto r = writeCapath(dir + "/" + kCapathDir, in.anchors); !r) {
@@ -118,15 +119,15 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
   if (!java) {
     return tl::unexpected(java.error());
   }
-  if (auto r = writeFileDurable(dir + "/" + kJavaTruststoreFile, *java); !r) {
+  if (auto r = writeFileDurable(dir + "/" + kJavaTruststoreFile, *java, kStoreFileMode); !r) {
     return r;
   }
   std::string der_blob, index;
   AnchorSet::encodeIndexed(certs, &der_blob, &index);
-  if (auto r = writeFileDurable(dir + "/" + kAnchorsDerFile, der_blob); !r) {
+  if (auto r = writeFileDurable(dir + "/" + kAnchorsDerFile, der_blob, kStoreFileMode); !r) {
     return r;
   }
-  if (auto r = writeFileDurable(dir + "/" + kAnchorsIndexFile, index); !r) {
+  if (auto r = writeFileDurable(dir + "/" + kAnchorsIndexFile, index, kStoreFileMode); !r) {
     return r;
   }
   if (in.identity) {
@@ -134,18 +135,18 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
     for (const auto& c : in.identity->certificates) {
       chain += c->pem();
     }
-    if (auto r = writeFileDurable(dir + "/" + kIdentityCertFile, chain); !r) {
+    if (auto r = writeFileDurable(dir + "/" + kIdentityCertFile, chain, kStoreFileMode); !r) {
       return r;
     }
     std::string key = in.identity->key->pkcs8Pem();
-    auto r = writeFileDurable(dir + "/" + kIdentityKeyFile, key, 0600);
+    auto r = writeFileDurable(dir + "/" + kIdentityKeyFile, key, kStoreKeyMode);
     OPENSSL_cleanse(key.data(), key.size());
     if (!r) {
       return r;
     }
   }
-  if (auto r =
-          writeFileDurable(dir + "/" + kManifestFile, manifestFor(in, der_blob).dump(2) + "\n");
+  if (auto r = writeFileDurable(dir + "/" + kManifestFile, manifestFor(in, der_blob).dump(2) + "\n",
+                                kStoreFileMode);
       !r) {
     return r;
   }

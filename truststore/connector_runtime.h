@@ -46,7 +46,8 @@ struct RuntimeInputs {
   std::optional<RuntimeIdentity> identity;
 };
 
-// Writes every runtime file into `dir` (created). The identity key is written 0600.
+// Writes every runtime file into `dir` (created 02750, its parent must exist), each file 0640,
+// the identity key too (store_files.h: only the store's group reaches it).
 Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& inputs);
 
 }  // namespace trustctl::truststore

@@ -1,12 +1,14 @@
 #pragma once
 // The on-disk store: immutable generations switched in by an atomic symlink rename.
-//   <store>/objects/<sha256>.der   every certificate ever imported (content-addressed)
-//   <store>/keys/<spki-sha256>.pem identity keys, 0600 in a 0700 folder
-//   <store>/generations/<N>/       state.json + connectors/<name>/ runtime files
+//   <store>/format                 the layout version (store_format.h)
+//   <store>/objects/<sha256>.der   every certificate a kept generation references
+//   <store>/keys/<spki-sha256>.pem identity keys a kept generation references
+//   <store>/generations/<N>/       state.json, audit.json + connectors/<name>/ runtime files
 //   <store>/current -> generations/<N>
-//   <store>/audit.log, <store>/.lock
-// Readers read `current` and never lock; writers serialize on the lock, build generation N+1
-// aside and rename the symlink, so a crash at any instant leaves the old or the new state.
+//   <store>/audit.log (derived from the generations' audit.json), <store>/.lock
+// Folders 02750, files 0640 whatever the umask (store_files.h). Readers read `current` and
+// never lock; writers serialize on the lock, build generation N aside and rename the symlink,
+// so a crash at any instant leaves the old state or the new one with its audit records.
 
 #include <chrono>
 #include <functional>
@@ -29,6 +31,14 @@ struct StoreSnapshot {
 };
 
 class Transaction;
+struct BackupContent;
+
+struct RepairReport {
+  bool repaired = false;         // false: `current` was sound (or the store never written)
+  std::uint64_t generation = 0;  // what `current` names now
+  std::string problem;           // what was wrong with `current`
+  std::string moved_aside;       // where a folder found in place of `current` was kept, or ""
+};
 
 struct UpdateOptions {
   std::chrono::milliseconds lock_timeout{10000};
@@ -61,14 +71,38 @@ class Store {
   Result<std::uint64_t> update(const UpdateOptions& options,
                                const std::function<Result<void>(Transaction&)>& change);
 
+  // `store check --repair`: under the lock, when `current` is missing, is not a link into
+  // generations/ or names an incomplete generation, points it at the newest complete one
+  // (state.json parses, every connector's runtime files exist). Fails with StoreCorrupt when
+  // there is none, StoreUnsafe, StoreLocked or Io; a sound `current` is left as it is.
+  Result<RepairReport> repair(const UpdateOptions& options);
+
+  // `store backup FILE`: under the lock, the current generation with the objects and keys it
+  // references and the store format, as a tar archive written atomically with mode 0600 (it
+  // holds private keys). Fails with InvalidArgument on a store never written, StoreCorrupt,
+  // StoreUnsafe, StoreLocked or Io; `archive_path` is then untouched.
+  Result<void> backup(const std::string& archive_path, const UpdateOptions& options);
+  // `store restore FILE`: validates the whole archive (store_backup.h), then under the lock
+  // switches it in as a new generation, with a "store.restore" audit record. Refuses a store
+  // that holds any generation with StoreNotEmpty unless `force`. Returns the generation.
+  // Fails before anything is switched: BackupInvalid, StoreTooNew, StoreNotEmpty, Io, ...
+  Result<std::uint64_t> restore(const std::string& archive_path, bool force,
+                                const UpdateOptions& options);
+
   // Checks every generation-independent invariant: state parses, objects exist and hash to
   // their names, runtime files exist for every connector. Returns one line per problem.
   Result<std::vector<std::string>> check() const;
 
  private:
   Result<void> publish(Transaction& tx, const StoreSnapshot& before);
-  void collectGarbage(std::uint64_t current, const std::vector<std::string>& dropped_certs,
-                      const std::set<std::string>& dropped_keys) const;
+  // Writes the objects and keys `tx` adds that are not on disk yet; appends their paths.
+  Result<void> writeObjects(Transaction& tx, std::vector<std::string>& created);
+  // Writes generation tx.state_ into the unpublished folder `work_dir`.
+  Result<void> writeGeneration(Transaction& tx, const StoreSnapshot& before,
+                               const std::string& work_dir);
+  Result<std::uint64_t> publishRestored(BackupContent& content, std::uint64_t parent,
+                                        const std::vector<std::uint64_t>& gens,
+                                        const std::string& label, UnixTime now);
   std::string dir_;
 };
 

@@ -28,8 +28,8 @@ Result<std::vector<std::string>> Store::check() const {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) {
         problems.push_back("entry " + name + ": identity key " + path + " is missing");
-      } else if ((st.st_mode & 077) != 0) {
-        problems.push_back(path + ": readable by others; run chmod 600");
+      } else if ((st.st_mode & 037) != 0) {  // 0640: the store's group may read keys
+        problems.push_back(path + ": open to other users; run chmod 640");
       }
     }
   }

@@ -8,15 +8,20 @@
 #include <cstring>
 #include <thread>
 
+#include "truststore/store_files.h"
+
 namespace trustctl::truststore {
 
 Result<StoreLock> StoreLock::acquire(const std::string& store_dir,
                                      std::chrono::milliseconds timeout) {
   std::string path = store_dir + "/.lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return fail(ErrorCode::Io, path + ": cannot open the store lock: " + std::strerror(errno));
+  // Never through a link: a writer running as root must not create or touch a file another
+  // user pointed .lock at.
+  auto opened = openStoreFile(path, O_RDWR);
+  if (!opened) {
+    return tl::unexpected(opened.error());
   }
+  int fd = *opened;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {

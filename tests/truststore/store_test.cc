@@ -67,7 +67,7 @@ TEST_CASE("Store: a new store is empty and each change is a new generation", "[t
   auto loaded = store.loadCertificate(c.root.cert->sha256());
   REQUIRE(loaded);
   CHECK((*loaded)->der() == c.root.cert->der());
-  auto audit = readAudit(store.dir());
+  auto audit = readAudit(store.dir(), store.currentGeneration());
   REQUIRE(audit);
   REQUIRE(audit->size() == 1);
   CHECK(audit->front().action == "import");
@@ -121,12 +121,13 @@ TEST_CASE("Store: a connector's runtime files follow its trust", "[truststore]")
   CHECK_THAT(*bundle, Catch::Contains(c.root.cert->pem()));
   CHECK(pathExists(rt + "/" + kJavaTruststoreFile));
   CHECK(pathExists(rt + "/" + kManifestFile));
-  CHECK(modeOf(rt + "/" + kIdentityKeyFile) == 0600);
+  // The store's group (connector processes) may read the key; nobody else can enter the store.
+  CHECK(modeOf(rt + "/" + kIdentityKeyFile) == 0640);
   auto snap = store.load();
   const std::string key_path =
       store.dir() + "/keys/" + snap->state.entries.at("client").key_id + ".pem";
-  CHECK(modeOf(key_path) == 0600);
-  CHECK(modeOf(store.dir() + "/keys") == 0700);
+  CHECK(modeOf(key_path) == 0640);
+  CHECK(modeOf(store.dir() + "/keys") == 0750);
   auto anchors = AnchorSet::loadIndexed(rt + "/" + kAnchorsDerFile, rt + "/" + kAnchorsIndexFile);
   REQUIRE(anchors);
   CHECK(verifyChain({c.leaf.cert, c.intermediate.cert}, **anchors, {pki.now(), "localhost"}).ok);
@@ -140,7 +141,13 @@ TEST_CASE("Store: a connector's runtime files follow its trust", "[truststore]")
     auto after = readWholeFile(store.connectorPath("api") + "/" + kBundleFile);
     REQUIRE(after);
     CHECK(after->find("BEGIN CERTIFICATE") == std::string::npos);
-    CHECK_FALSE(pathExists(store.dir() + "/objects/" + c.root.cert->sha256() + ".der"));
+    // Kept generations still reference the object; it goes when the last of them does.
+    std::string object = store.dir() + "/objects/" + c.root.cert->sha256() + ".der";
+    CHECK(pathExists(object));
+    for (const char* name : {"x", "y"}) {
+      REQUIRE(apply(store, [&](Transaction& tx) { return createConnector(tx, name, "", ""); }));
+    }
+    CHECK_FALSE(pathExists(object));
   }
   SECTION("renaming an entry keeps the connector's trust") {
     REQUIRE(apply(store, [&](Transaction& tx) { return renameEntry(tx, "root", "root-2026"); }));
