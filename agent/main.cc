@@ -39,9 +39,11 @@ int main(int argc, char** argv) {
   app.add_flag("--json", ctx.options.json, "Machine-readable output");
   app.add_option("--expiring-days", ctx.options.expiring_days,
                  "Days before expiry a certificate counts as expiring (default 30)")
+      ->check(finiteNumber())
       ->check(CLI::Range(0, 3650));
   app.add_option("--lock-timeout", ctx.options.lock_timeout_seconds,
                  "Seconds to wait for another writer (default 10)")
+      ->check(finiteNumber())
       ->check(CLI::Range(0.0, 3600.0));
   app.footer(
       "Exit codes: 0 ok, 1 a problem was found (expired, untrusted, ...), 2 usage or input error,\n"
