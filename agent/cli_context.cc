@@ -3,9 +3,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "truststore/file_util.h"
 
@@ -49,6 +52,20 @@ std::string stripNewline(std::string s) {
 }
 
 }  // namespace
+
+const CLI::Validator& finiteNumber() {
+  static const CLI::Validator check(
+      [](std::string& input) -> std::string {
+        char* end = nullptr;
+        double value = std::strtod(input.c_str(), &end);
+        if (input.empty() || end != input.c_str() + input.size() || !std::isfinite(value)) {
+          return "'" + input + "' is not a finite number";
+        }
+        return {};
+      },
+      "FINITE", "finite");
+  return check;
+}
 
 std::string CliContext::storeDir() const {
   if (!options.store.empty()) {

@@ -12,6 +12,10 @@
 #include "truststore/error.h"
 #include "truststore/store.h"
 
+namespace CLI {
+class Validator;
+}  // namespace CLI
+
 namespace trustctl::agent {
 
 // Exit codes (README "Exit codes").
@@ -25,6 +29,11 @@ struct GlobalOptions {
   int expiring_days = 30;
   double lock_timeout_seconds = 10;
 };
+
+// A CLI11 check that an option's value is a finite number. CLI::Range lets "nan" through
+// (every comparison with NaN is false), so every numeric option checks this before its range:
+// ->check(finiteNumber())->check(CLI::Range(...)).
+const CLI::Validator& finiteNumber();
 
 struct PasswordOptions {
   std::string file;  // --password-file

@@ -321,8 +321,10 @@ void addProbeCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--servername", args->servername,
                   "Name to send (SNI) and to check the certificate against");
   cmd->add_option("--timeout", args->timeout_seconds, "Seconds allowed per target (default 10)")
+      ->check(finiteNumber())
       ->check(CLI::Range(0.1, 300.0));
   cmd->add_option("--parallel", args->parallel, "HTTPS probes at once (default 64)")
+      ->check(finiteNumber())
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--install", args->install,
                 "Install the recommended certificate into the connector, then probe again");

@@ -46,6 +46,22 @@ bool confirm(const std::string& question) {
   return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
 }
 
+// A connector a config file declares gets exactly the file's trust at the next apply, SIGHUP
+// or agent restart: without this note the install would be undone silently.
+void warnDeclared(const truststore::Connector& c) {
+  if (c.declared_by.empty()) {
+    return;
+  }
+  std::string trust;
+  for (const auto& t : c.trust) {
+    trust += (trust.empty() ? "\"" : ", \"") + t + "\"";
+  }
+  std::cerr << "note: connector " << c.name << " is declared in " << c.declared_by
+            << "; the next apply will undo this install. Add to that file:\n"
+            << "  [connectors." << c.name << "]\n"
+            << "  trust = [" << trust << "]\n";
+}
+
 }  // namespace
 
 bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
@@ -85,6 +101,7 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
   }
   truststore::Store store = ctx.store();
   std::string entry_name;
+  truststore::Connector declared;
   auto updated =
       store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) -> Result<void> {
         auto existing = tx.state().entryWithSameContent({rec.cert->sha256()}, "");
@@ -102,7 +119,11 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
             return r;
           }
         }
-        return truststore::attachTrust(tx, args.connector, {entry_name});
+        auto attached = truststore::attachTrust(tx, args.connector, {entry_name});
+        if (const truststore::Connector* c = tx.state().findConnector(args.connector)) {
+          declared = *c;
+        }
+        return attached;
       });
   if (!updated) {
     ctx.fail(updated.error());
@@ -113,6 +134,7 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
               << ctx.green("Installed") << ": " << what << "\n  as library entry '" << entry_name
               << "', trusted by connector '" << args.connector << "'\n";
   }
+  warnDeclared(declared);
   return true;
 }
 

@@ -110,7 +110,9 @@ void runRestore(CliContext& ctx, const std::string& file, bool force) {
 void addStoreCommands(CLI::App& app, CliContext& ctx) {
   auto limit = std::make_shared<size_t>(50);
   CLI::App* log = app.add_subcommand("log", "The audit log: who changed what, when");
-  log->add_option("-n,--limit", *limit, "Show the last N records (default 50)");
+  log->add_option("-n,--limit", *limit, "Show the last N records (default 50)")
+      ->check(finiteNumber())
+      ->check(CLI::Range(0, 100000000));
   log->footer("Example:\n  trustctl log -n 20");
   log->callback([&ctx, limit] { runLog(ctx, *limit); });
 

@@ -1,6 +1,9 @@
+// makePlan: the plan worked out step by step on a copy of the store state, so that every step
+// finds what it needs (apply_plan.h). The execution is plan_apply.cc, the output plan_render.cc.
 #include "config/apply_plan.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "truststore/library.h"
@@ -9,11 +12,20 @@ namespace trustctl::config {
 
 namespace {
 
-std::vector<std::string> shasOf(const truststore::ImportedMaterial& m) {
-  std::vector<std::string> out;
-  for (const auto& c : m.certificates)
-    out.push_back(c->sha256());
-  return out;
+using truststore::StoreState;
+
+struct Content {
+  std::vector<std::string> certificates;
+  std::string key_id;
+};
+
+Content contentOf(const EntrySpec& e) {
+  Content c;
+  for (const auto& cert : e.material.certificates) {
+    c.certificates.push_back(cert->sha256());
+  }
+  c.key_id = e.material.key ? e.material.key->spkiSha256() : "";
+  return c;
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -21,240 +33,345 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }
 
 std::string describe(const truststore::ImportedMaterial& m) {
-  if (m.certificates.empty())
+  if (m.certificates.empty()) {
     return "no certificate";
+  }
   const auto& i = m.certificates[0]->info();
   std::string name = i.subject_cn.empty() ? i.subject : i.subject_cn;
   std::string text = "'" + name + "' sha256 " + truststore::shortFingerprint(i.sha256);
-  if (m.certificates.size() > 1)
+  if (m.certificates.size() > 1) {
     text += " + " + std::to_string(m.certificates.size() - 1) + " more";
+  }
   return m.key ? text + ", with private key" : text;
 }
 
-ConnectorChange diffConnector(const ConnectorSpec& want, const truststore::Connector* have,
-                              const std::set<std::string>& replaced_entries) {
-  ConnectorChange c;
-  c.name = want.name;
-  static const truststore::Connector kNone{};
-  const truststore::Connector& h = have ? *have : kNone;
-  c.create = have == nullptr;
-  c.edit = !c.create && (h.environment != want.environment || h.note != want.note);
-  for (const auto& e : want.trust) {
-    if (!contains(h.trust, e))
-      c.trust_added.push_back(e);
-  }
-  for (const auto& e : h.trust) {
-    if (!contains(want.trust, e))
-      c.trust_detached.push_back(e);
-  }
-  for (const auto& t : want.targets) {
-    if (!contains(h.targets, t))
-      c.targets_added.push_back(t);
-  }
-  for (const auto& t : h.targets) {
-    if (!contains(want.targets, t))
-      c.targets_removed.push_back(t);
-  }
-  if (h.identity != want.identity)
-    c.identity = want.identity;
-  for (const auto& e : want.trust) {
-    if (replaced_entries.count(e) && contains(h.trust, e))
-      c.trust_replaced.push_back(e);
-  }
-  if (!want.identity.empty() && replaced_entries.count(want.identity) &&
-      h.identity == want.identity)
-    c.trust_replaced.push_back(want.identity);
-  bool content_replaced = !c.trust_replaced.empty();
-  c.runtime_regenerated = c.create || !c.trust_added.empty() || !c.trust_detached.empty() ||
-                          c.identity.has_value() || content_replaced;
-  return c;
+Error located(const Location& where, const std::string& what) {
+  return {ErrorCode::ConfigInvalid, where.str() + ": " + what};
 }
 
-Error located(const Location& where, const Error& e) {
-  return {e.code, where.str() + ": " + e.message};
-}
+class Planner {
+ public:
+  Planner(const ConfigFile& config, const StoreState& state, const PlanOptions& options)
+      : config_(config), sim_(state), options_(options) {}
+
+  Result<Plan> run() {
+    choosePrunable();
+    if (auto r = checkNotEmptied(); !r) {
+      return tl::unexpected(r.error());
+    }
+    for (const auto& name : removed_connectors_) {
+      ConnectorChange gone;
+      gone.name = name;
+      gone.remove = true;
+      plan_.connectors_removed.push_back(std::move(gone));
+      sim_.connectors.erase(name);
+    }
+    planRenames();
+    if (auto r = planContent(); !r) {
+      return tl::unexpected(r.error());
+    }
+    planEdits();
+    planConnectors();
+    for (const auto& name : prunable_) {
+      plan_.entries_removed.push_back(
+          {name, EntryChange::Action::Remove, "not in the file, --prune", ""});
+    }
+    return plan_;
+  }
+
+ private:
+  // With prune: what the file names neither as an entry nor in a declared connector.
+  void choosePrunable() {
+    if (!options_.prune) {
+      return;
+    }
+    std::set<std::string> named;
+    for (const auto& c : config_.connectors) {
+      named.insert(c.trust.begin(), c.trust.end());
+      named.insert(c.identity);
+    }
+    for (const auto& [name, entry] : sim_.entries) {
+      if (!config_.findEntry(name) && !named.count(name)) {
+        prunable_.insert(name);
+      }
+    }
+    std::set<std::string> declared;
+    for (const auto& c : config_.connectors) {
+      declared.insert(c.name);
+    }
+    for (const auto& [name, connector] : sim_.connectors) {
+      if (!declared.count(name)) {
+        removed_connectors_.push_back(name);
+      }
+    }
+  }
+
+  Result<void> checkNotEmptied() const {
+    bool declares_nothing = config_.entries.empty() && config_.connectors.empty();
+    if (!options_.prune || options_.allow_empty || !declares_nothing ||
+        (prunable_.empty() && removed_connectors_.empty())) {
+      return {};
+    }
+    return fail(ErrorCode::PruneWouldEmpty,
+                config_.path + ": declares no entries and no connectors, so --prune would remove " +
+                    std::to_string(prunable_.size()) + " entries and " +
+                    std::to_string(removed_connectors_.size()) +
+                    " connectors, the whole store; if that is meant, add --allow-empty");
+  }
+
+  // An entry the file declares under a new name whose certificates a pruned entry holds is
+  // that entry renamed: connectors follow it, nothing is re-imported.
+  void planRenames() {
+    for (const auto& e : config_.entries) {
+      if (sim_.findEntry(e.name)) {
+        continue;
+      }
+      Content c = contentOf(e);
+      auto holder = sim_.entryWithSameContent(c.certificates, c.key_id);
+      if (!holder || !prunable_.count(*holder)) {
+        continue;
+      }
+      plan_.entries.push_back(
+          {e.name, EntryChange::Action::Rename, "same certificates; connectors follow", *holder});
+      renamed_[*holder] = e.name;
+      prunable_.erase(*holder);
+      simRename(*holder, e.name);
+    }
+  }
+
+  // Replacements and additions, each once the certificates it takes are free: a pruned entry
+  // holding them goes first; an entry the plan keeps holding them is an error.
+  Result<void> planContent() {
+    std::vector<const EntrySpec*> pending;
+    for (const auto& e : config_.entries) {
+      const truststore::Entry* have = sim_.findEntry(e.name);
+      Content c = contentOf(e);
+      if (!have || have->certificates != c.certificates || have->key_id != c.key_id) {
+        pending.push_back(&e);
+      }
+    }
+    for (bool progress = true; progress && !pending.empty();) {
+      progress = false;
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (placeable(**it)) {
+          if (auto r = place(**it); !r) {
+            return r;
+          }
+          it = pending.erase(it);
+          progress = true;
+        } else {
+          ++it;
+        }
+      }
+    }
+    if (!pending.empty()) {
+      const EntrySpec& e = *pending.front();
+      Content c = contentOf(e);
+      std::string holder = *sim_.entryWithSameContent(c.certificates, c.key_id);
+      bool in_file = config_.findEntry(holder) != nullptr;
+      return tl::unexpected(located(
+          e.file_where,
+          "entries." + e.name + ".file: '" + e.file + "' holds the same certificates as " +
+              (in_file ? "entry '" + holder + "' of this file; give each certificate one entry"
+                       : "library entry '" + holder + "'; name that entry instead, or rename it (" +
+                             "trustctl rename " + holder + " " + e.name + ")" +
+                             (options_.prune ? "" : ", or apply with --prune"))));
+    }
+    return {};
+  }
+
+  bool placeable(const EntrySpec& e) {
+    Content c = contentOf(e);
+    auto holder = sim_.entryWithSameContent(c.certificates, c.key_id);
+    if (!holder || *holder == e.name) {
+      return true;
+    }
+    if (!prunable_.count(*holder)) {
+      return false;
+    }
+    plan_.entries.push_back(
+        {*holder, EntryChange::Action::Remove,
+         "not in the file, --prune; removed first, '" + e.name + "' takes its certificates", ""});
+    prunable_.erase(*holder);
+    simRemove(*holder);
+    return true;
+  }
+
+  Result<void> place(const EntrySpec& e) {
+    Content c = contentOf(e);
+    truststore::Entry* have = mutableEntry(e.name);
+    if (!have) {
+      plan_.entries.push_back({e.name, EntryChange::Action::Add, describe(e.material), ""});
+      truststore::Entry added;
+      added.name = e.name;
+      added.note = e.note;
+      added.environment = e.environment;
+      added.certificates = c.certificates;
+      added.key_id = c.key_id;
+      sim_.entries.emplace(e.name, std::move(added));
+      return {};
+    }
+    if (c.key_id.empty()) {
+      for (const auto& [cname, conn] : sim_.connectors) {
+        if (conn.identity == e.name) {
+          return tl::unexpected(
+              located(e.file_where, "entries." + e.name + ".file: '" + e.file +
+                                        "' holds no private key, but connector '" + cname +
+                                        "' uses this entry as its identity; give it one with "
+                                        "the key or point the connector at another identity"));
+        }
+      }
+    }
+    plan_.entries.push_back({e.name, EntryChange::Action::Replace, describe(e.material), ""});
+    replaced_.insert(e.name);
+    have->certificates = c.certificates;
+    have->key_id = c.key_id;
+    return {};
+  }
+
+  void planEdits() {
+    for (const auto& e : config_.entries) {
+      const truststore::Entry* have = sim_.findEntry(e.name);
+      if (have && (have->note != e.note || have->environment != e.environment)) {
+        plan_.entries.push_back({e.name, EntryChange::Action::Edit, "note or env", ""});
+        truststore::Entry* m = mutableEntry(e.name);
+        m->note = e.note;
+        m->environment = e.environment;
+      }
+    }
+  }
+
+  void planConnectors() {
+    for (const auto& spec : config_.connectors) {
+      ConnectorChange c = diff(spec, sim_.findConnector(spec.name));
+      if (!c.empty()) {
+        plan_.connectors.push_back(std::move(c));
+      }
+    }
+    // A connector this file no longer declares (kept: no prune) stops naming it.
+    for (const auto& [name, conn] : sim_.connectors) {
+      if (!conn.declared_by.empty() && conn.declared_by == config_.absolute_path &&
+          !declares(name)) {
+        ConnectorChange c;
+        c.name = name;
+        c.declared_by = "";
+        plan_.connectors.push_back(std::move(c));
+      }
+    }
+  }
+
+  bool declares(const std::string& connector) const {
+    for (const auto& c : config_.connectors) {
+      if (c.name == connector) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  ConnectorChange diff(const ConnectorSpec& want, const truststore::Connector* have) const {
+    ConnectorChange c;
+    c.name = want.name;
+    static const truststore::Connector kNone{};
+    const truststore::Connector& h = have ? *have : kNone;
+    c.create = have == nullptr;
+    c.edit = !c.create && (h.environment != want.environment || h.note != want.note);
+    for (const auto& e : want.trust) {
+      if (!contains(h.trust, e)) {
+        c.trust_added.push_back(e);
+      }
+    }
+    for (const auto& e : h.trust) {
+      if (!contains(want.trust, e)) {
+        c.trust_detached.push_back(e);
+      }
+    }
+    for (const auto& t : want.targets) {
+      if (!contains(h.targets, t)) {
+        c.targets_added.push_back(t);
+      }
+    }
+    for (const auto& t : h.targets) {
+      if (!contains(want.targets, t)) {
+        c.targets_removed.push_back(t);
+      }
+    }
+    if (h.identity != want.identity) {
+      c.identity = want.identity;
+    }
+    for (const auto& e : want.trust) {
+      if (replaced_.count(e) && contains(h.trust, e)) {
+        c.trust_replaced.push_back(e);
+      }
+    }
+    if (!want.identity.empty() && replaced_.count(want.identity) && h.identity == want.identity) {
+      c.trust_replaced.push_back(want.identity);
+    }
+    for (const auto& [from, to] : renamed_) {
+      if (have && (contains(h.trust, to) || h.identity == to) && original_users_.count(from) &&
+          original_users_.at(from).count(want.name)) {
+        c.trust_renamed.emplace_back(from, to);
+      }
+    }
+    if (h.declared_by != config_.absolute_path) {
+      c.declared_by = config_.absolute_path;
+    }
+    c.runtime_regenerated = c.create || !c.trust_added.empty() || !c.trust_detached.empty() ||
+                            c.identity.has_value() || !c.trust_replaced.empty() ||
+                            !c.trust_renamed.empty();
+    return c;
+  }
+
+  truststore::Entry* mutableEntry(const std::string& name) {
+    auto it = sim_.entries.find(name);
+    return it == sim_.entries.end() ? nullptr : &it->second;
+  }
+
+  // What renameEntry does to the state: the entry and every reference to it.
+  void simRename(const std::string& from, const std::string& to) {
+    auto& users = original_users_[from];
+    for (const auto& u : sim_.whereUsed(from)) {
+      users.insert(u);
+    }
+    truststore::Entry e = std::move(sim_.entries.at(from));
+    sim_.entries.erase(from);
+    e.name = to;
+    sim_.entries.emplace(to, std::move(e));
+    for (auto& [cname, c] : sim_.connectors) {
+      std::replace(c.trust.begin(), c.trust.end(), from, to);
+      if (c.identity == from) {
+        c.identity = to;
+      }
+    }
+  }
+
+  // What removeEntry(force) does: the entry goes, connectors using it are detached.
+  void simRemove(const std::string& name) {
+    sim_.entries.erase(name);
+    for (auto& [cname, c] : sim_.connectors) {
+      c.trust.erase(std::remove(c.trust.begin(), c.trust.end(), name), c.trust.end());
+      if (c.identity == name) {
+        c.identity.clear();
+      }
+    }
+  }
+
+  const ConfigFile& config_;
+  StoreState sim_;
+  PlanOptions options_;
+  Plan plan_;
+  std::set<std::string> prunable_;
+  std::vector<std::string> removed_connectors_;
+  std::set<std::string> replaced_;
+  std::map<std::string, std::string> renamed_;                   // old name -> new name
+  std::map<std::string, std::set<std::string>> original_users_;  // of renamed entries
+};
 
 }  // namespace
 
-bool ConnectorChange::empty() const {
-  return !create && !remove && !edit && trust_added.empty() && trust_detached.empty() &&
-         targets_added.empty() && targets_removed.empty() && !identity && !runtime_regenerated;
-}
-
-std::vector<std::string> Plan::reloaded() const {
-  std::vector<std::string> out;
-  for (const auto& c : connectors) {
-    if (c.runtime_regenerated && !c.remove)
-      out.push_back(c.name);
-  }
-  return out;
-}
-
-Plan makePlan(const ConfigFile& config, const truststore::StoreState& state, bool prune) {
-  Plan plan;
-  std::set<std::string> replaced;
-  for (const auto& e : config.entries) {
-    const truststore::Entry* have = state.findEntry(e.name);
-    std::string key_id = e.material.key ? e.material.key->spkiSha256() : "";
-    if (!have) {
-      plan.entries.push_back({e.name, EntryChange::Action::Add, describe(e.material)});
-    } else if (have->certificates != shasOf(e.material) || have->key_id != key_id) {
-      plan.entries.push_back({e.name, EntryChange::Action::Replace, describe(e.material)});
-      replaced.insert(e.name);
-    } else if (have->note != e.note || have->environment != e.environment) {
-      plan.entries.push_back({e.name, EntryChange::Action::Edit, "note or env"});
-    }
-  }
-  std::set<std::string> declared_connectors;
-  for (const auto& c : config.connectors) {
-    declared_connectors.insert(c.name);
-    ConnectorChange change = diffConnector(c, state.findConnector(c.name), replaced);
-    if (!change.empty())
-      plan.connectors.push_back(std::move(change));
-  }
-  if (prune) {
-    for (const auto& [name, connector] : state.connectors) {
-      if (!declared_connectors.count(name)) {
-        ConnectorChange gone;
-        gone.name = name;
-        gone.remove = true;
-        plan.connectors.push_back(std::move(gone));
-      }
-    }
-    for (const auto& [name, entry] : state.entries) {
-      if (!config.findEntry(name)) {
-        plan.entries.push_back({name, EntryChange::Action::Remove, "not in the file (--prune)"});
-      }
-    }
-  }
-  return plan;
-}
-
-Result<void> applyPlan(truststore::Transaction& tx, const ConfigFile& config, const Plan& plan) {
-  for (const auto& change : plan.connectors) {
-    if (change.remove) {
-      if (auto r = truststore::deleteConnector(tx, change.name); !r)
-        return r;
-    }
-  }
-  for (const auto& change : plan.entries) {
-    const EntrySpec* e = config.findEntry(change.name);
-    if (change.action == EntryChange::Action::Remove) {
-      if (auto r = truststore::removeEntry(tx, change.name, true); !r)
-        return r;
-      continue;
-    }
-    truststore::ImportRequest request{e->name, e->material,    e->file,
-                                      e->note, e->environment, e->identity};
-    Result<void> r = change.action == EntryChange::Action::Add
-                         ? truststore::importEntry(tx, request)
-                     : change.action == EntryChange::Action::Replace
-                         ? truststore::replaceEntry(tx, request)
-                         : truststore::editEntry(tx, e->name, e->note, e->environment);
-    if (!r)
-      return tl::unexpected(located(e->where, r.error()));
-  }
-  for (const auto& change : plan.connectors) {
-    if (change.remove)
-      continue;
-    const ConnectorSpec* spec = nullptr;
-    for (const auto& c : config.connectors) {
-      if (c.name == change.name)
-        spec = &c;
-    }
-    auto step = [&](Result<void> r) -> Result<void> {
-      return r ? r : tl::unexpected(located(spec->where, r.error()));
-    };
-    Result<void> r;
-    if (change.create) {
-      r = step(truststore::createConnector(tx, spec->name, spec->environment, spec->note));
-    } else if (change.edit) {
-      r = step(truststore::editConnector(tx, spec->name, spec->note, spec->environment));
-    }
-    if (r && !change.trust_detached.empty())
-      r = step(truststore::detachTrust(tx, spec->name, change.trust_detached));
-    if (r && !change.trust_added.empty())
-      r = step(truststore::attachTrust(tx, spec->name, change.trust_added));
-    if (r && change.identity)
-      r = step(truststore::setIdentity(tx, spec->name, *change.identity));
-    if (r && (!change.targets_added.empty() || !change.targets_removed.empty())) {
-      r = step(
-          truststore::setTargets(tx, spec->name, change.targets_added, change.targets_removed));
-    }
-    if (!r)
-      return r;
-  }
-  return {};
-}
-
-std::string renderPlan(const Plan& plan) {
-  std::string out;
-  for (const auto& e : plan.entries) {
-    const char* sign = e.action == EntryChange::Action::Add      ? "+"
-                       : e.action == EntryChange::Action::Remove ? "-"
-                                                                 : "~";
-    const char* verb = e.action == EntryChange::Action::Add       ? "add"
-                       : e.action == EntryChange::Action::Replace ? "replace content of"
-                       : e.action == EntryChange::Action::Edit    ? "update"
-                                                                  : "remove";
-    out += std::string("  ") + sign + " " + verb + " entry " + e.name + " (" + e.detail + ")\n";
-  }
-  for (const auto& c : plan.connectors) {
-    if (c.remove) {
-      out += "  - remove connector " + c.name + " (not in the file, --prune)\n";
-      continue;
-    }
-    out += std::string("  ") + (c.create ? "+ create" : "~ update") + " connector " + c.name + "\n";
-    if (c.edit)
-      out += "      ~ env / note\n";
-    for (const auto& t : c.trust_added)
-      out += "      + trust " + t + "\n";
-    for (const auto& t : c.trust_detached)
-      out += "      - trust " + t + "\n";
-    for (const auto& t : c.trust_replaced)
-      out += "      ~ " + t + " (content replaced)\n";
-    if (c.identity)
-      out +=
-          "      ~ identity -> " + (c.identity->empty() ? std::string("none") : *c.identity) + "\n";
-    for (const auto& t : c.targets_added)
-      out += "      + target " + t + "\n";
-    for (const auto& t : c.targets_removed)
-      out += "      - target " + t + "\n";
-    if (c.runtime_regenerated) {
-      out +=
-          "      runtime files regenerated: ca-bundle.pem, capath/, truststore.p12, anchors.der, "
-          "manifest.json" +
-          std::string(c.identity ? ", identity.pem, identity.key" : "") + "\n";
-    }
-  }
-  return out;
-}
-
-nlohmann::json planJson(const Plan& plan) {
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& e : plan.entries) {
-    const char* action = e.action == EntryChange::Action::Add       ? "add"
-                         : e.action == EntryChange::Action::Replace ? "replace"
-                         : e.action == EntryChange::Action::Edit    ? "edit"
-                                                                    : "remove";
-    entries.push_back({{"name", e.name}, {"action", action}, {"detail", e.detail}});
-  }
-  nlohmann::json connectors = nlohmann::json::array();
-  for (const auto& c : plan.connectors) {
-    connectors.push_back(
-        {{"name", c.name},
-         {"action", c.remove   ? "remove"
-                    : c.create ? "create"
-                               : "update"},
-         {"trust_added", c.trust_added},
-         {"trust_detached", c.trust_detached},
-         {"trust_replaced", c.trust_replaced},
-         {"targets_added", c.targets_added},
-         {"targets_removed", c.targets_removed},
-         {"identity", c.identity ? nlohmann::json(*c.identity) : nlohmann::json(nullptr)},
-         {"runtime_regenerated", c.runtime_regenerated}});
-  }
-  return {{"entries", entries}, {"connectors", connectors}};
+Result<Plan> makePlan(const ConfigFile& config, const truststore::StoreState& state,
+                      const PlanOptions& options) {
+  return Planner(config, state, options).run();
 }
 
 }  // namespace trustctl::config

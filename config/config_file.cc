@@ -2,11 +2,12 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include <toml++/toml.h>
 
+#include "config/config_source.h"
+#include "config/table_reader.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
 #include "truststore/store_state.h"
@@ -15,146 +16,6 @@
 namespace trustctl::config {
 
 namespace {
-
-// Collects every problem of the file, each with where it is.
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  Location at(const toml::source_region& r) const {
-    return {file_, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
-  }
-  void add(const Location& where, const std::string& what) {
-    lines_.push_back(where.str() + ": " + what);
-  }
-  void add(const toml::node& n, const std::string& what) { add(at(n.source()), what); }
-  bool empty() const { return lines_.empty(); }
-  std::string joined() const {
-    std::string out;
-    for (const auto& l : lines_) {
-      out += (out.empty() ? "" : "\n") + l;
-    }
-    return out;
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-const char* typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    default:
-      return "a date or time";
-  }
-}
-
-// Reads the keys of `table`, rejecting unknown ones (typo protection) with the expected list.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string where, std::set<std::string> allowed,
-              Problems& p)
-      : table_(table), where_(std::move(where)), p_(p) {
-    std::string expected;
-    for (const auto& k : allowed) {
-      expected += (expected.empty() ? "" : ", ") + k;
-    }
-    for (auto&& [key, value] : table) {
-      if (!allowed.count(std::string(key.str()))) {
-        p_.add(p_.at(key.source()), "unknown key '" + std::string(key.str()) + "' in " + where_ +
-                                        "; expected one of: " + expected);
-      }
-    }
-  }
-  std::optional<std::string> string(const std::string& key, Location* loc = nullptr) {
-    const toml::node* n = table_.get(key);
-    if (!n)
-      return std::nullopt;
-    if (loc)
-      *loc = p_.at(n->source());
-    if (!n->is_string()) {
-      p_.add(*n, where_ + "." + key + ": expected a string, found " + typeName(*n));
-      return std::nullopt;
-    }
-    return n->value<std::string>();
-  }
-  std::optional<long long> integer(const std::string& key, long long min, long long max) {
-    const toml::node* n = table_.get(key);
-    if (!n)
-      return std::nullopt;
-    if (!n->is_integer()) {
-      p_.add(*n, where_ + "." + key + ": expected an integer, found " + typeName(*n));
-      return std::nullopt;
-    }
-    long long v = *n->value<long long>();
-    if (v < min || v > max) {
-      p_.add(*n, where_ + "." + key + ": " + std::to_string(v) + " is out of range " +
-                     std::to_string(min) + "-" + std::to_string(max));
-      return std::nullopt;
-    }
-    return v;
-  }
-  std::optional<double> number(const std::string& key, double min, double max) {
-    const toml::node* n = table_.get(key);
-    if (!n)
-      return std::nullopt;
-    if (!n->is_number()) {
-      p_.add(*n, where_ + "." + key + ": expected a number, found " + typeName(*n));
-      return std::nullopt;
-    }
-    double v = *n->value<double>();
-    if (v < min || v > max) {
-      p_.add(*n, where_ + "." + key + ": out of range");
-      return std::nullopt;
-    }
-    return v;
-  }
-  std::optional<bool> boolean(const std::string& key) {
-    const toml::node* n = table_.get(key);
-    if (!n)
-      return std::nullopt;
-    if (!n->is_boolean()) {
-      p_.add(*n, where_ + "." + key + ": expected true or false, found " + typeName(*n));
-      return std::nullopt;
-    }
-    return n->value<bool>();
-  }
-  // An array of strings with each element's location.
-  std::vector<std::pair<std::string, Location>> strings(const std::string& key) {
-    std::vector<std::pair<std::string, Location>> out;
-    const toml::node* n = table_.get(key);
-    if (!n)
-      return out;
-    if (!n->is_array()) {
-      p_.add(*n, where_ + "." + key + ": expected an array of strings, found " + typeName(*n));
-      return out;
-    }
-    for (const auto& item : *n->as_array()) {
-      if (!item.is_string()) {
-        p_.add(item, where_ + "." + key + ": expected a string, found " + typeName(item));
-        continue;
-      }
-      out.emplace_back(*item.value<std::string>(), p_.at(item.source()));
-    }
-    return out;
-  }
-
- private:
-  const toml::table& table_;
-  std::string where_;
-  Problems& p_;
-};
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || path[0] == '/')
@@ -166,12 +27,15 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 truststore::PasswordProvider passwordFor(const EntrySpec& e) {
   return [e]() -> std::optional<std::string> {
     if (!e.password_file.empty()) {
-      std::ifstream in(e.password_file);
-      std::string line;
-      if (!in || !std::getline(in, line))
+      auto text = truststore::readUserFile(e.password_file, truststore::kMaxPasswordFileBytes,
+                                           "a password file (the password on its first line)");
+      if (!text) {
         return std::nullopt;
-      while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+      }
+      std::string line = text->substr(0, text->find('\n'));
+      if (!line.empty() && line.back() == '\r') {
         line.pop_back();
+      }
       return line;
     }
     if (!e.password_env.empty()) {
@@ -337,38 +201,7 @@ void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Pro
   }
 }
 
-}  // namespace
-
-std::string Location::str() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
-
-const EntrySpec* ConfigFile::findEntry(const std::string& name) const {
-  for (const auto& e : entries) {
-    if (e.name == name)
-      return &e;
-  }
-  return nullptr;
-}
-
-Result<ConfigFile> loadConfig(const std::string& path,
-                              const std::vector<std::string>& known_entries) {
-  if (!truststore::pathExists(path)) {
-    return fail(ErrorCode::FileNotFound, path + ": config file not found; check the path");
-  }
-  ConfigFile cfg;
-  cfg.path = path;
-  Problems p(path);
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    p.add(p.at(e.source()), "syntax error: " + std::string(e.description()));
-    return fail(ErrorCode::ConfigInvalid, p.joined());
-  }
-  std::string base = std::filesystem::path(path).parent_path().string();
-  if (base.empty())
-    base = ".";
+void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& cfg, Problems& p) {
   TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors"}, p);
   auto table = [&](const char* key) -> const toml::table* {
     const toml::node* n = root.get(key);
@@ -399,11 +232,66 @@ Result<ConfigFile> loadConfig(const std::string& path,
     readEntries(*t, base, cfg, p);
   if (const toml::table* t = table("connectors"))
     readConnectors(*t, cfg, p);
-  checkReferences(cfg, known_entries, p);
-  if (p.empty()) {
-    for (auto& e : cfg.entries)
-      loadMaterial(e, p);
+}
+
+}  // namespace
+
+std::string Location::str() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+const EntrySpec* ConfigFile::findEntry(const std::string& name) const {
+  for (const auto& e : entries) {
+    if (e.name == name)
+      return &e;
   }
+  return nullptr;
+}
+
+Result<ConfigFile> loadConfig(const std::string& path,
+                              const std::vector<std::string>& known_entries) {
+  auto source = readConfigSource(path);
+  if (!source) {
+    return tl::unexpected(source.error());
+  }
+  // Before parsing: toml++ builds (and frees) nested tables recursively, so a file of deeply
+  // dotted keys would exhaust the stack inside the parser.
+  if (auto shape = checkConfigShape(path, source->text); !shape) {
+    return tl::unexpected(shape.error());
+  }
+  ConfigFile cfg;
+  cfg.path = path;
+  std::error_code ec;
+  cfg.absolute_path = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec);
+  if (ec) {
+    cfg.absolute_path = path;
+  }
+  Problems p(path);
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(source->text), std::string_view(path));
+  } catch (const toml::parse_error& e) {
+    p.add(p.at(e.source()), "syntax error: " + std::string(e.description()));
+    return fail(ErrorCode::ConfigInvalid, p.joined());
+  }
+  std::string base = std::filesystem::path(path).parent_path().string();
+  if (base.empty())
+    base = ".";
+  readTopLevel(root, base, cfg, p);
+  checkReferences(cfg, known_entries, p);
+  if (!p.empty()) {
+    return fail(ErrorCode::ConfigInvalid, p.joined());
+  }
+  for (const auto& c : cfg.connectors) {
+    if (!c.on_change.empty()) {
+      if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
+        return tl::unexpected(safe.error());
+      }
+      break;
+    }
+  }
+  for (auto& e : cfg.entries)
+    loadMaterial(e, p);
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }

@@ -63,7 +63,8 @@ struct AgentSpec {
 };
 
 struct ConfigFile {
-  std::string path;
+  std::string path;           // as given
+  std::string absolute_path;  // canonical: what the store records as declaring a connector
   std::vector<EntrySpec> entries;
   std::vector<ConnectorSpec> connectors;
   ExpirySpec expiry;
@@ -73,7 +74,10 @@ struct ConfigFile {
 
 // Reads, validates and loads every entry's material. `known_entries` are the store's entry
 // names (a connector may trust an entry the file does not declare). Fails with ConfigInvalid;
-// the message has one line per problem, each starting with file:line:column.
+// the message has one line per problem, each starting with file:line:column. The file is read
+// bounded (config_source.h: size, keys, nesting) before it is parsed; FileNotFound,
+// IsDirectory and NotARegularFile when it is not a file, ConfigUnsafe when it has on_change
+// commands and others may write it.
 Result<ConfigFile> loadConfig(const std::string& path,
                               const std::vector<std::string>& known_entries);
 

@@ -154,6 +154,9 @@ std::string serializeState(const StoreState& state) {
         json{{"environment", c.environment}, {"note", c.note},       {"trust", c.trust},
              {"identity", c.identity},       {"targets", c.targets}, {"created_at", c.created_at},
              {"updated_at", c.updated_at}};
+    if (!c.declared_by.empty()) {  // absent in stores written before apply recorded it
+      connectors[name]["declared_by"] = c.declared_by;
+    }
   }
   json root{{"format", kFormatVersion},
             {"generation", state.generation},
@@ -200,6 +203,7 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       j.at("targets").get_to(c.targets);
       j.at("created_at").get_to(c.created_at);
       j.at("updated_at").get_to(c.updated_at);
+      c.declared_by = j.value("declared_by", std::string());
       state.connectors.emplace(name, std::move(c));
     }
     return state;

@@ -39,6 +39,7 @@ struct Connector {
   std::vector<std::string> trust;    // entry names, in the order they were attached
   std::string identity;              // entry name, "" for none
   std::vector<std::string> targets;  // URLs the connector talks to
+  std::string declared_by;           // the config file that declares it ("" = none), by apply
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/config/apply_fixture.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_pki.h"
 #include "truststore/file_util.h"
@@ -12,36 +13,6 @@ using namespace trustctl;
 using namespace trustctl::testing;
 
 namespace {
-
-class ApplyFixture {
- public:
-  ApplyFixture() : pki(wallClockNow()) {
-    auto c = pki.makeChain("Apply");
-    root = c.root;
-    inter = c.intermediate;
-    auto client = pki.makeLeaf(c.intermediate, "apply-client");
-    dir.write("root.pem", toPem({root.cert}));
-    dir.write("inter.der", toDer(inter.cert));
-    dir.write("client.p12", toPkcs12(client.key, {client.cert}, "s3cret"));
-    dir.write("client.pass", "s3cret\n");
-    dir.write("wrong.pass", "nope\n");
-    // A store with something in it, so "unchanged" means something.
-    run({"import", dir.file("inter.der"), "--name", "existing"});
-  }
-  RunResult run(std::vector<std::string> args, const RunOptions& o = {}) {
-    args.insert(args.begin(), {"--store", dir.file("store")});
-    return runTrustctl(args, o);
-  }
-  RunResult apply(const std::string& toml, std::vector<std::string> extra = {}) {
-    std::string path = dir.write("trustctl.toml", toml);
-    std::vector<std::string> args{"apply", path};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run(args);
-  }
-  TestPki pki;
-  Issued root, inter;
-  TempDir dir;
-};
 
 const char* kGood = R"(
 [expiry]
@@ -126,7 +97,7 @@ trust = ["corp-root"]
   CHECK(kept.exit_code == 0);
   CHECK(f.run({"connector", "show", "legacy"}).exit_code == 0);
   CHECK(f.run({"show", "existing"}).exit_code == 0);
-  auto pruned = f.apply(small, {"--prune"});
+  auto pruned = f.apply(small, {"--prune", "--yes"});
   CHECK_THAT(pruned.out, Catch::Contains("- remove connector legacy") &&
                              Catch::Contains("- remove entry existing"));
   CHECK(f.run({"connector", "show", "legacy"}).exit_code == 2);
