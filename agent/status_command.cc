@@ -65,6 +65,20 @@ int printStatus(const CliContext& ctx, const nlohmann::json& fleet) {
   return exit_code;
 }
 
+// The agent rewrites its status file every cycle and writes in it when it counts as stale
+// (two probe intervals): an older file means the agent is not running or not cycling.
+void warnIfStale(const std::string& path, const nlohmann::json& fleet) {
+  auto stale_after = fleet.contains("stale_after") && fleet["stale_after"].is_string()
+                         ? parseInstant(fleet["stale_after"].get<std::string>())
+                         : std::nullopt;
+  if (stale_after && *stale_after < wallClockNow()) {
+    std::cerr << "trustctl: warning: " << path << " was written at "
+              << fleet.value("generated_at", "?")
+              << ", more than two probe intervals ago: the agent is not running or is stuck "
+                 "(systemctl status trustctl-agent); use 'status --live' for a fresh look\n";
+  }
+}
+
 void runStatus(CliContext& ctx, bool live, const std::string& config_path) {
   truststore::Store store = ctx.store();
   nlohmann::json fleet;
@@ -113,6 +127,7 @@ void runStatus(CliContext& ctx, bool live, const std::string& config_path) {
                 path + ": not the agent's status JSON; the agent rewrites it next cycle"});
       return;
     }
+    warnIfStale(path, fleet);
   }
   if (ctx.options.json) {
     ctx.printJson(fleet);

@@ -25,6 +25,11 @@ std::string labels(std::initializer_list<std::pair<const char*, std::string>> kv
   return out + "}";
 }
 
+// The one target label: the configured URL, normalized (scheme://host:port/path), as in /status.
+std::string targetLabels(const ConnectorStatus& c, const TargetStatus& t) {
+  return labels({{"connector", c.name}, {"target", t.result.capture.target.url()}});
+}
+
 nlohmann::json optionalTime(const std::optional<UnixTime>& t) {
   return t ? nlohmann::json(formatRfc3339(*t)) : nlohmann::json(nullptr);
 }
@@ -106,23 +111,45 @@ std::string prometheusText(const FleetStatus& fleet) {
                      {"entry", r.entry},
                      {"role", r.role},
                      {"subject_cn", r.info.subject_cn},
-                     {"sha256", r.info.sha256},
-                     {"status", r.status}}) +
+                     {"sha256", r.info.sha256}}) +
              " " + std::to_string(r.info.not_after) + "\n";
     }
   }
-  out +=
-      "# HELP trustctl_target_up 1 when the last probe of the target was ok; the label code is the "
-      "diagnosis.\n";
+  // Fixed labels, so an alert's `for:` survives a change of failure cause; the cause is a
+  // series of its own.
+  out += "# HELP trustctl_target_up 1 when the last probe of the target was ok, else 0.\n";
   out += "# TYPE trustctl_target_up gauge\n";
   for (const auto& c : fleet.connectors) {
     for (const auto& t : c.targets) {
-      const auto& d = t.result.diagnosis;
-      out += "trustctl_target_up" +
+      out +=
+          "trustctl_target_up" + targetLabels(c, t) + (t.result.diagnosis.ok() ? " 1\n" : " 0\n");
+    }
+  }
+  out +=
+      "# HELP trustctl_target_diagnosis The diagnosis code of the last probe of the target "
+      "(always 1; the code is the label).\n";
+  out += "# TYPE trustctl_target_diagnosis gauge\n";
+  for (const auto& c : fleet.connectors) {
+    for (const auto& t : c.targets) {
+      out += "trustctl_target_diagnosis" +
              labels({{"connector", c.name},
                      {"target", t.result.capture.target.url()},
-                     {"code", std::string(diagnosisCodeName(d.code))}}) +
-             (d.ok() ? " 1\n" : " 0\n");
+                     {"code", std::string(diagnosisCodeName(t.result.diagnosis.code))}}) +
+             " 1\n";
+    }
+  }
+  // Also when the probe failed: an untrusted or mismatched certificate still expires.
+  out +=
+      "# HELP trustctl_target_leaf_not_after_timestamp_seconds End of validity of the "
+      "certificate the target presented, trusted or not.\n";
+  out += "# TYPE trustctl_target_leaf_not_after_timestamp_seconds gauge\n";
+  for (const auto& c : fleet.connectors) {
+    for (const auto& t : c.targets) {
+      const auto& presented = t.result.diagnosis.presented;
+      if (!presented.empty() && presented[0]) {
+        out += "trustctl_target_leaf_not_after_timestamp_seconds" + targetLabels(c, t) + " " +
+               std::to_string(presented[0]->info().not_after) + "\n";
+      }
     }
   }
   out +=
@@ -130,8 +157,7 @@ std::string prometheusText(const FleetStatus& fleet) {
   out += "# TYPE trustctl_target_probe_duration_seconds gauge\n";
   for (const auto& c : fleet.connectors) {
     for (const auto& t : c.targets) {
-      out += "trustctl_target_probe_duration_seconds" +
-             labels({{"connector", c.name}, {"target", t.result.capture.target.url()}}) + " " +
+      out += "trustctl_target_probe_duration_seconds" + targetLabels(c, t) + " " +
              std::to_string(t.result.capture.elapsed_seconds) + "\n";
     }
   }
@@ -142,8 +168,7 @@ std::string prometheusText(const FleetStatus& fleet) {
   for (const auto& c : fleet.connectors) {
     for (const auto& t : c.targets) {
       if (t.breaks_on) {
-        out += "trustctl_target_breaks_on_timestamp_seconds" +
-               labels({{"connector", c.name}, {"target", t.result.capture.target.url()}}) + " " +
+        out += "trustctl_target_breaks_on_timestamp_seconds" + targetLabels(c, t) + " " +
                std::to_string(*t.breaks_on) + "\n";
       }
     }

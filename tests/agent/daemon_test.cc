@@ -76,8 +76,9 @@ TEST_CASE("agent: metrics, status, certificate change, SIGHUP, broken config, on
   int http_port = freeLoopbackPort();
   std::string cfg = dir.write("trustctl.toml", config(dir, http_port, target_port, "\"old-root\""));
   std::string metrics_url = "http://127.0.0.1:" + std::to_string(http_port) + "/metrics";
-  std::string up_ok = "trustctl_target_up{connector=\"api\",target=\"https://127.0.0.1:" +
-                      std::to_string(target_port) + "/\",code=\"ok\"} 1";
+  std::string target_label =
+      "connector=\"api\",target=\"https://127.0.0.1:" + std::to_string(target_port) + "/\"";
+  std::string up_ok = "trustctl_target_up{" + target_label + "} 1";
   ServerProcess agent({trustctlPath(), "--store", dir.file("store"), "agent", "--config", cfg},
                       dir.file("agent.log"));
 
@@ -97,8 +98,17 @@ TEST_CASE("agent: metrics, status, certificate change, SIGHUP, broken config, on
   o.key = new_chain.leaf.key;
   o.port = target_port;
   server = startSServer(o);
-  CHECK(eventually(
-      [&] { return fetch(metrics_url).find("code=\"untrusted_root\"} 0") != std::string::npos; }));
+  // The cause is a series of its own; trustctl_target_up keeps its labels (an alert's `for:`
+  // survives a change of cause), and the presented certificate's expiry is still exported.
+  CHECK(eventually([&] {
+    std::string m = fetch(metrics_url);
+    return m.find("trustctl_target_diagnosis{" + target_label + ",code=\"untrusted_root\"} 1") !=
+               std::string::npos &&
+           m.find("trustctl_target_up{" + target_label + "} 0") != std::string::npos;
+  }));
+  CHECK_THAT(
+      fetch(metrics_url),
+      Catch::Contains("trustctl_target_leaf_not_after_timestamp_seconds{" + target_label + "} "));
   CHECK(eventually([&] {
     auto text = truststore::readWholeFile(dir.file("agent.log"));
     return text && text->find("ok -> untrusted_root") != std::string::npos;

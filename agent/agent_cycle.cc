@@ -1,0 +1,131 @@
+#include "agent/agent_daemon.h"
+
+#include <spdlog/spdlog.h>
+
+#include "agent/fleet_probe.h"
+#include "agent/on_change_ledger.h"
+#include "truststore/file_util.h"
+
+namespace trustctl::agent {
+
+void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
+  auto fired =
+      OnChangeLedger(store_).fireChanged(state, config_.connectors, std::chrono::seconds(120));
+  if (!fired) {
+    spdlog::warn("{}", fired.error().message);
+    return;
+  }
+  for (const auto& f : *fired) {
+    const auto& r = f.result;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.on_change_runs;
+      counters_.on_change_failures += r.exit_code != 0 ? 1 : 0;
+    }
+    spdlog::log(
+        r.exit_code == 0 ? spdlog::level::info : spdlog::level::warn, "on_change for {}: {}{}",
+        f.connector, r.timed_out ? "killed after timeout" : "exit " + std::to_string(r.exit_code),
+        r.output.empty() ? "" : ": " + r.output.substr(0, r.output.find_last_not_of('\n') + 1));
+  }
+}
+
+void AgentDaemon::cycle() {
+  auto snapshot = store_.load();
+  if (!snapshot) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (store_error_ != snapshot.error().message) {
+      spdlog::error("{}", snapshot.error().message);  // once per distinct failure
+    }
+    store_error_ = snapshot.error().message;
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!store_error_.empty()) {
+      spdlog::info("store readable again");
+    }
+    store_error_.clear();
+  }
+  const truststore::StoreState& state = snapshot->state;
+  fireOnChange(state);
+  auto now_wall = wallClockNow();
+  auto now = Clock::now();
+  std::vector<std::string> due;
+  for (const auto& [name, connector] : state.connectors) {
+    auto it = next_due_.find(name);
+    if (it == next_due_.end() || it->second <= now) {
+      due.push_back(name);
+    }
+  }
+  FleetProbeOptions options;
+  options.now = now_wall;
+  options.max_parallel = config_.agent.max_parallel_probes;
+  options.timeout_seconds = config_.agent.probe_timeout_seconds;
+  options.thresholds = {config_.expiry.warning_days, config_.expiry.critical_days};
+  if (!due.empty()) {
+    auto started = Clock::now();
+    std::vector<std::string> problems;
+    auto probed = probeConnectors(store_, state, due, options, &problems);
+    double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    size_t count = 0;
+    for (const auto& [name, targets] : probed) {
+      count += targets.size();
+    }
+    spdlog::info("probed {} targets of {} connectors in {:.2f} s", count, due.size(), seconds);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.probe_cycles;
+      counters_.last_probe_cycle_seconds = seconds;
+    }
+    for (const auto& p : problems) {
+      spdlog::warn("{}", p);
+    }
+    for (auto& [name, targets] : probed) {
+      targets_[name] = std::move(targets);
+    }
+    for (const auto& name : due) {
+      int interval = config_.agent.default_probe_interval_seconds;
+      for (const auto& c : config_.connectors) {
+        if (c.name == name) {
+          interval = c.probe_interval_seconds;
+        }
+      }
+      std::uniform_real_distribution<double> jitter(0.9, 1.1);  // spread the fleet's probes
+      next_due_[name] = Clock::now() + std::chrono::milliseconds(
+                                           static_cast<long>(interval * 1000 * jitter(random_)));
+    }
+  }
+  probes::FleetStatus fleet;
+  fleet.generated_at = now_wall;
+  for (const auto& [name, connector] : state.connectors) {
+    probes::ConnectorStatus c;
+    c.name = name;
+    c.targets = targets_[name];
+    c.certificates = certificateRows(state, connector, now_wall, options.thresholds);
+    fleet.connectors.push_back(std::move(c));
+  }
+  probes::computeForecast(fleet);
+  publish(std::move(fleet));
+}
+
+void AgentDaemon::publish(probes::FleetStatus fleet) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (const auto& line : probes::stateChanges(status_ ? &*status_ : nullptr, fleet)) {
+    spdlog::warn("{}", line);
+  }
+  ++counters_.cycles;
+  counters_.last_cycle_at = fleet.generated_at;
+  last_cycle_ = Clock::now();
+  nlohmann::json json = probes::fleetStatusJson(fleet);
+  // `trustctl status` warns when it reads a file older than this: the agent is not running.
+  json["stale_after"] = formatRfc3339(fleet.generated_at + max_cycle_age_.count() / 1000);
+  std::string text = json.dump(2) + "\n";
+  status_ = std::move(fleet);
+  lock.unlock();
+  auto written = truststore::writeFileAtomic(store_.dir() + "/agent-status.json", text, 0644);
+  if (!written) {
+    spdlog::error("{}", written.error().message);
+  }
+}
+
+}  // namespace trustctl::agent

@@ -1,0 +1,74 @@
+#pragma once
+// The agent daemon's parts, shared by the files that implement it: daemon.cc (start, main
+// loop, signals, systemd), agent_reload.cc (loading the config, on its own thread for SIGHUP),
+// agent_cycle.cc (one cycle: store, on_change, probes, status) and agent_http.cc (/metrics,
+// /status, /healthz). Internal to agent/.
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "agent/agent_metrics.h"
+#include "agent/cli_context.h"
+#include "agent/http_listener.h"
+#include "agent/systemd_notify.h"
+#include "config/config_file.h"
+#include "probes/fleet_status.h"
+
+namespace trustctl::agent {
+
+using Clock = std::chrono::steady_clock;
+
+// The longest probe interval of `config`: health and staleness are measured in it.
+int longestInterval(const config::ConfigFile& config);
+
+// One agent process. Threads: the main loop (cycle: store read, on_change, due probes,
+// status), the reloader (SIGHUP), the HTTP listener, the signal waiter, the systemd watchdog
+// and the stopper. mutex_ guards what they share.
+class AgentDaemon {
+ public:
+  AgentDaemon(CliContext& ctx, std::string config_path)
+      : ctx_(ctx), store_(ctx.store()), config_path_(std::move(config_path)) {}
+  int run();
+
+ private:
+  Result<config::ConfigFile> loadAndApply(bool initial);
+  void reloader();
+  void watchdog();
+  void cycle();
+  void fireOnChange(const truststore::StoreState& state);
+  void publish(probes::FleetStatus fleet);
+  void applyPending();  // the main loop takes a reloaded config; holds mutex_
+  void serveHttp();
+  void waitForSignals();
+  std::optional<std::string> unhealthy();  // takes mutex_
+
+  CliContext& ctx_;
+  truststore::Store store_;
+  std::string config_path_;
+  config::ConfigFile config_;  // the main loop's; a reload hands a new one over in pending_
+  std::map<std::string, Clock::time_point> next_due_;
+  std::map<std::string, std::vector<probes::TargetStatus>> targets_;
+  std::mt19937 random_{std::random_device{}()};
+  SystemdNotifier notifier_;
+  HttpListener listener_;
+
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable wake_;
+  bool stop_ = false;
+  bool hup_ = false;
+  std::optional<config::ConfigFile> pending_;
+  std::optional<probes::FleetStatus> status_;
+  AgentCounters counters_;
+  std::string store_error_;
+  std::optional<Clock::time_point> last_cycle_;
+  Clock::time_point started_ = Clock::now();
+  std::chrono::milliseconds max_cycle_age_{10000};
+};
+
+}  // namespace trustctl::agent

@@ -1,0 +1,31 @@
+#pragma once
+// The agent's own metrics in Prometheus text format (after the fleet's, see
+// probes/fleet_status.h): cycles, config reloads, on_change runs, health and the HTTP
+// listener. Every family has HELP and TYPE; counters end in _total. Pure.
+
+#include <string>
+
+#include "agent/http_listener.h"
+#include "truststore/time_util.h"
+
+namespace trustctl::agent {
+
+struct AgentCounters {
+  long cycles = 0;
+  long probe_cycles = 0;
+  double last_probe_cycle_seconds = 0;
+  UnixTime last_cycle_at = 0;  // wall clock; 0 before the first cycle
+  int longest_probe_interval_seconds = 0;
+  long reloads_ok = 0;
+  long reloads_rejected = 0;
+  bool last_reload_success = true;
+  UnixTime last_reload_at = 0;
+  long on_change_runs = 0;
+  long on_change_failures = 0;
+  bool healthy = false;
+  HttpListenerStats http;
+};
+
+std::string agentMetricsText(const AgentCounters& c);
+
+}  // namespace trustctl::agent
