@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "truststore/file_util.h"
+#include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
 
@@ -44,11 +45,19 @@ std::optional<std::string> readTerminalSecret(const std::string& prompt) {
   return secret;
 }
 
-std::string stripNewline(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {
-    s.pop_back();
+// The first line of a password file, read with the password-file cap; the rest is wiped.
+Result<std::string> readPasswordFile(const std::string& path) {
+  auto text = truststore::readUserFile(path, truststore::kMaxPasswordFileBytes,
+                                       "a password file (the password on its first line)");
+  if (!text) {
+    return text;
   }
-  return s;
+  std::string line = text->substr(0, text->find('\n'));
+  truststore::wipeSecret(*text);
+  if (!line.empty() && line.back() == '\r') {
+    line.pop_back();
+  }
+  return line;
 }
 
 }  // namespace
@@ -96,7 +105,11 @@ std::int64_t CliContext::expiringWindowSeconds() const {
   return static_cast<std::int64_t>(options.expiring_days) * 24 * 3600;
 }
 
-void CliContext::fail(const Error& error) {
+void CliContext::fail(const Error& given) {
+  // A password file that could not be read reaches the importer as "no password"; the file's
+  // own error names the real cause.
+  const Error& error =
+      given.code == ErrorCode::PasswordRequired && *secret_error_ ? **secret_error_ : given;
   std::cerr << "trustctl: " << error.message << "\n";
   if (options.json) {
     printJson({{"error", {{"code", errorCodeName(error.code)}, {"message", error.message}}}});
@@ -110,13 +123,16 @@ void CliContext::printJson(const nlohmann::json& value) const {
 
 truststore::PasswordProvider CliContext::passwords(const PasswordOptions& from,
                                                    const std::string& what) {
-  return [from, what]() -> std::optional<std::string> {
+  auto failed = secret_error_;
+  return [from, what, failed]() -> std::optional<std::string> {
+    truststore::protectProcessSecrets();
     if (!from.file.empty()) {
-      auto text = truststore::readWholeFile(from.file);
+      auto text = readPasswordFile(from.file);
       if (!text) {
+        *failed = text.error();  // reported by fail() instead of "password required"
         return std::nullopt;
       }
-      return stripNewline(std::move(*text));
+      return std::move(*text);
     }
     if (!from.env.empty()) {
       const char* value = std::getenv(from.env.c_str());
@@ -134,13 +150,9 @@ truststore::PasswordProvider CliContext::passwords(const PasswordOptions& from,
 
 Result<std::string> CliContext::requireSecret(const PasswordOptions& from, const std::string& what,
                                               bool confirm) {
+  truststore::protectProcessSecrets();
   if (!from.file.empty()) {
-    auto text = truststore::readWholeFile(from.file);
-    if (!text) {
-      return tl::unexpected(Error{ErrorCode::FileNotFound,
-                                  from.file + ": cannot read the password file; check the path"});
-    }
-    return stripNewline(std::move(*text));
+    return readPasswordFile(from.file);
   }
   if (!from.env.empty()) {
     const char* value = std::getenv(from.env.c_str());

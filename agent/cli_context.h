@@ -3,6 +3,7 @@
 // are asked for (never argv), how results and errors are printed (human or --json, colour
 // only on a TTY and without NO_COLOR) and the exit code.
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -74,6 +75,8 @@ class CliContext {
 
  private:
   std::string paint(const char* code, const std::string& s) const;
+  // Why the last password file could not be read, shared with the providers passwords() made.
+  std::shared_ptr<std::optional<Error>> secret_error_ = std::make_shared<std::optional<Error>>();
 };
 
 }  // namespace trustctl::agent

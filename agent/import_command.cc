@@ -10,6 +10,7 @@
 #include "truststore/certificate_status.h"
 #include "truststore/key_importer.h"
 #include "truststore/library.h"
+#include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
 
@@ -45,6 +46,8 @@ std::string nameFromFile(const std::string& path) {
 
 Result<truststore::ImportedMaterial> readMaterial(CliContext& ctx, const ImportArgs& args) {
   std::string label = args.file == "-" ? "<stdin>" : args.file;
+  // Before the first byte: any input may hold a private key or lead to a password.
+  truststore::protectProcessSecrets();
   auto bytes = truststore::readInputFile(args.file);
   if (!bytes) {
     return tl::unexpected(bytes.error());

@@ -10,6 +10,7 @@
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
 #include "truststore/library.h"
+#include "truststore/output_file.h"
 #include "truststore/pkcs12_writer.h"
 #include "truststore/secret_wipe.h"
 
@@ -43,6 +44,7 @@ void reportDone(CliContext& ctx, const Result<std::uint64_t>& generation, const 
 void runEdit(CliContext& ctx, const EditArgs& args) {
   std::optional<truststore::ImportRequest> replacement;
   if (!args.file.empty()) {
+    truststore::protectProcessSecrets();  // the file may hold a private key
     auto bytes = truststore::readInputFile(args.file);
     if (!bytes) {
       ctx.fail(bytes.error());
@@ -136,6 +138,7 @@ void runExportIdentity(CliContext& ctx, const std::string& name, const std::stri
     }
     certs.push_back(*cert);
   }
+  truststore::protectProcessSecrets();
   auto key = store.loadKey(entry->key_id);
   if (!key) {
     ctx.fail(key.error());
@@ -152,7 +155,8 @@ void runExportIdentity(CliContext& ctx, const std::string& name, const std::stri
     ctx.fail(p12.error());
     return;
   }
-  if (auto r = truststore::writeFileAtomic(out, *p12, 0600); !r) {
+  // A user-named path: never through a link, never over a device (writeOutputFile).
+  if (auto r = truststore::writeOutputFile(out, *p12, 0600); !r) {
     ctx.fail(r.error());
     return;
   }

@@ -9,6 +9,7 @@
 #include "agent/cli_context.h"
 #include "agent/command_suggestion.h"
 #include "agent/commands.h"
+#include "truststore/secret_wipe.h"
 #include "probes/library_versions.h"
 #include "truststore/version.h"
 
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
   // libldap and GnuTLS write to sockets with plain send(); a server that closes mid-handshake
   // must become a diagnosis, not a SIGPIPE that kills the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // Most commands read a password or a private key at some point (import, export, apply, the
+  // agent): none may leave them in a core file or open to ptrace by the same user.
+  trustctl::truststore::protectProcessSecrets();
   CliContext ctx;
   CLI::App app{
       "trustctl: certificate library and explicit trust stores for integration connectors"};

@@ -14,6 +14,7 @@
 #include "agent/probe_inputs.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/output_file.h"
 #include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
@@ -243,7 +244,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
     for (const auto& r : results) {
       lines += probes::captureToJson(r.capture).dump() + "\n";
     }
-    if (auto w = truststore::writeFileAtomic(args.record, lines, 0644); !w) {
+    if (auto w = truststore::writeOutputFile(args.record, lines, 0644); !w) {
       ctx.fail(w.error());
       return;
     }

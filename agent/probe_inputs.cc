@@ -86,7 +86,8 @@ void addLibrary(probes::Catalog& catalog, const truststore::Store& store,
 }
 
 Result<std::vector<probes::Capture>> readReplay(const std::string& path) {
-  auto text = truststore::readWholeFile(path);
+  auto text = truststore::readUserFile(path, truststore::kMaxReplayFileBytes,
+                                       "captures recorded with --record");
   if (!text) {
     return tl::unexpected(text.error());
   }

@@ -1,15 +1,13 @@
 #include "truststore/certificate_importer.h"
 
-#include <sys/stat.h>
-
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <set>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "truststore/file_util.h"
 #include "truststore/ossl.h"
 #include "truststore/pkcs12_reader.h"
 
@@ -299,32 +297,7 @@ Result<std::string> readInputFile(const std::string& path) {
     }
     return data;
   }
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return fail(ErrorCode::FileNotFound, path + ": no such file; check the path");
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return fail(ErrorCode::IsDirectory, path + ": is a directory; give a certificate file");
-  }
-  if (static_cast<unsigned long long>(st.st_size) > kMaxImportBytes) {
-    return fail(ErrorCode::FileTooLarge,
-                path + ": " + std::to_string(st.st_size / (1024 * 1024)) +
-                    " MiB is over the 32 MiB limit; a certificate file is never that large");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorCode::Io, path + ": cannot be read (permission denied?)");
-  }
-  // st_size is 0 for pipes and devices (/dev/stdin, a FIFO), so the limit holds while reading.
-  std::string data;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    data.append(buf, static_cast<size_t>(in.gcount()));
-    if (data.size() > kMaxImportBytes) {
-      return fail(ErrorCode::FileTooLarge, path + ": over the 32 MiB limit");
-    }
-  }
-  return data;
+  return readUserFile(path, kMaxImportBytes, "a certificate file");
 }
 
 Result<ImportedMaterial> parseImport(std::string_view bytes, const std::string& label,

@@ -326,10 +326,11 @@ TEST_CASE("Importer: files are read whole, with path errors named by path", "[tr
     CHECK(r.error().code == ErrorCode::FileTooLarge);
     CHECK_THAT(r.error().message, Catch::StartsWith(big + ": "));
   }
-  SECTION("a stream with no size (a device, a pipe) is cut off at the limit") {
+  SECTION("a device is refused before any byte is read (no stream without end)") {
     auto r = readInputFile("/dev/zero");
     REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::FileTooLarge);
+    CHECK(r.error().code == ErrorCode::NotARegularFile);
+    CHECK_THAT(r.error().message, Catch::StartsWith("/dev/zero: "));
   }
 }
 
