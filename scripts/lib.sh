@@ -9,9 +9,9 @@ TRUSTCTL_BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-cer
   libcli11-dev nlohmann-json3-dev libexpected-dev catch2 libcpp-httplib-dev help2man)
 # What the demo runs as local servers (started as plain processes, never as services).
 TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light)
-# prometheus (promtool and the server): the alert rules and the agent's metrics tests.
 # What the tests and benchmarks also need: real servers, clang for sanitizers and libFuzzer,
-# a JDK for keytool, Google Benchmark; systemd-analyze, lintian and man for the packaging tests.
+# a JDK for keytool, Google Benchmark; systemd-analyze, lintian and man for the packaging tests;
+# prometheus (promtool and the server) for the alert rules and the agent's metrics tests.
 TRUSTCTL_TEST_PACKAGES=(clang libclang-rt-14-dev slapd ldap-utils nginx-light libbenchmark-dev
   procps psmisc curl time systemd lintian man-db prometheus)
 
