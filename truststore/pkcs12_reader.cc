@@ -5,6 +5,7 @@
 #include <openssl/provider.h>
 
 #include "truststore/ossl.h"
+#include "truststore/pkcs12_cost.h"
 
 namespace trustctl::truststore {
 
@@ -40,6 +41,10 @@ bool tryParse(PKCS12* p12, const char* pass, Parsed& out) {
 
 Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
                                   const PasswordProvider& password) {
+  // Before any key derivation: a file choosing 2^31 iterations must not stall the import.
+  if (auto r = checkPkcs12Cost(p12, label); !r) {
+    return tl::unexpected(r.error());
+  }
   std::string secret;
   const char* pass = nullptr;
   bool has_mac = PKCS12_mac_present(p12) == 1;
@@ -65,6 +70,10 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
       pass = secret.c_str();
     }
   }
+  if (auto r = checkPkcs12InnerCost(p12, pass, label); !r) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return tl::unexpected(r.error());
+  }
   Parsed parsed;
   bool ok = tryParse(p12, pass, parsed);
   if (!ok) {
@@ -83,6 +92,10 @@ Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
     auto given = password();
     if (given) {
       secret = std::move(*given);
+      if (auto r = checkPkcs12InnerCost(p12, secret.c_str(), label); !r) {
+        OPENSSL_cleanse(secret.data(), secret.size());
+        return tl::unexpected(r.error());
+      }
       ok = tryParse(p12, secret.c_str(), parsed);
     }
   }

@@ -19,8 +19,9 @@ struct Pkcs12Contents {
   PrivateKeyPtr key;                         // null when the file holds no key
 };
 
-// Fails with PasswordRequired, WrongPassword, LegacyProviderMissing or UnrecognizedFormat;
-// messages name `label`.
+// Refuses a file asking for more key-derivation work than pkcs12_cost.h allows, before doing
+// any. Fails with Pkcs12IterationsTooHigh, PasswordRequired, WrongPassword, LegacyProviderMissing
+// or UnrecognizedFormat; messages name `label`.
 Result<Pkcs12Contents> readPkcs12(PKCS12* p12, const std::string& label,
                                   const PasswordProvider& password);
 
