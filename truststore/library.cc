@@ -1,6 +1,8 @@
 #include "truststore/library.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 namespace trustctl::truststore {
 
@@ -49,6 +51,55 @@ Entry contentFrom(const ImportRequest& request) {
   return e;
 }
 
+// The certificates that make an entry what it is, and so may be held by one entry only: an
+// identity's own certificate, a lone certificate, a chain's end-entity certificates. CA
+// certificates inside a chain are shared on purpose: a server chain brings its root, and the
+// same root is commonly also imported alone to be trusted.
+template <typename IsCa>
+std::vector<std::string> principalCertificates(const Entry& e, const IsCa& is_ca) {
+  if (e.type == EntryType::Identity || e.type == EntryType::Certificate) {
+    return {e.certificates.front()};
+  }
+  std::vector<std::string> out;
+  for (const auto& sha : e.certificates) {
+    if (!is_ca(sha)) {
+      out.push_back(sha);
+    }
+  }
+  return out;
+}
+
+// The entry other than `except` holding one of `content`'s principal certificates as its own.
+std::optional<std::pair<std::string, std::string>> holderOfPrincipal(const StoreState& state,
+                                                                     const Entry& content,
+                                                                     const ImportRequest& request,
+                                                                     const std::string& except) {
+  auto new_is_ca = [&](const std::string& sha) {
+    for (const auto& c : request.material.certificates) {
+      if (c->sha256() == sha) {
+        return c->info().is_ca;
+      }
+    }
+    return false;
+  };
+  auto stored_is_ca = [&](const std::string& sha) {
+    auto it = state.certificates.find(sha);
+    return it != state.certificates.end() && it->second.is_ca;
+  };
+  std::vector<std::string> wanted = principalCertificates(content, new_is_ca);
+  for (const auto& [name, e] : state.entries) {
+    if (name == except) {
+      continue;
+    }
+    for (const auto& held : principalCertificates(e, stored_is_ca)) {
+      if (std::find(wanted.begin(), wanted.end(), held) != wanted.end()) {
+        return std::make_pair(name, held);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 Result<void> checkContent(const Transaction& tx, const ImportRequest& request, const Entry& content,
                           const std::string& except) {
   if (request.require_identity && !request.material.key) {
@@ -62,6 +113,20 @@ Result<void> checkContent(const Transaction& tx, const ImportRequest& request, c
     return fail(ErrorCode::DuplicateCertificate,
                 request.source + ": already in the library as '" + *same +
                     "' (same certificates); use that entry, or 'trustctl rename' it");
+  }
+  if (auto holder = holderOfPrincipal(tx.state(), content, request, except)) {
+    std::string subject;
+    for (const auto& c : request.material.certificates) {
+      if (c->sha256() == holder->second) {
+        subject = c->info().subject;
+      }
+    }
+    return fail(ErrorCode::DuplicateCertificate,
+                request.source + ": the certificate " + subject + " (sha256 " +
+                    holder->second.substr(0, 16) + "...) is already in the library as entry '" +
+                    holder->first +
+                    "'; use that entry, or remove it first (an identity and its certificate "
+                    "are one entry)");
   }
   return {};
 }

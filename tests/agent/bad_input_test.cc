@@ -140,3 +140,46 @@ TEST_CASE("Bad input: connector commands fail cleanly and change nothing", "[age
   CHECK(r.exit_code == 2);
   CHECK(treeFingerprint(f.store) == before);
 }
+
+TEST_CASE("Bad input: one certificate imported under three names is refused twice",
+          "[agent][bad-input]") {
+  Fixture f;
+  std::string pw = f.dir.write("pw.txt", "pfx-pass\n");
+  std::string p12 = f.dir.write(
+      "client.p12",
+      toPkcs12(f.chain.leaf.key, {f.chain.leaf.cert, f.chain.intermediate.cert}, "pfx-pass"));
+  REQUIRE(
+      runTrustctl({"--store", f.store, "import", p12, "--name", "as-pfx", "--password-file", pw})
+          .exit_code == 0);
+  SECTION("the same identity as PEM certificate + key") {
+    std::string cert = f.dir.write("client.crt", toPem({f.chain.leaf.cert}));
+    std::string key = f.dir.write("client.key", keyPem(f.chain.leaf.key));
+    f.importFails({cert, "--key", key, "--name", "as-pem"}, "'as-pfx'");
+  }
+  SECTION("the identity's certificate alone") {
+    f.importFails({f.dir.write("leaf.pem", toPem({f.chain.leaf.cert})), "--name", "alone"},
+                  "'as-pfx'");
+  }
+  SECTION("an identity whose certificate is already a plain entry") {
+    RunResult r = runTrustctl({"--store", f.store, "remove", "as-pfx"});
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(runTrustctl({"--store", f.store, "import",
+                         f.dir.write("leaf.pem", toPem({f.chain.leaf.cert})), "--name", "plain"})
+                .exit_code == 0);
+    f.importFails({p12, "--name", "as-pfx-again", "--password-file", pw}, "'plain'");
+  }
+  SECTION("a CA certificate shared with a chain is fine: the root alone, and a chain with it") {
+    // `existing` holds the root alone; the PKCS#12 holds the intermediate. A server chain
+    // bringing both CAs along is normal, and so is trusting the intermediate on its own.
+    RunResult r =
+        runTrustctl({"--store", f.store, "import",
+                     f.dir.write("ica.pem", toPem({f.chain.intermediate.cert})), "--name", "ica"});
+    CHECK(r.exit_code == 0);
+    TestPki::Chain other = f.pki.makeChain("Other");
+    std::string chain_pem = toPem({other.leaf.cert, f.chain.intermediate.cert, f.chain.root.cert});
+    r = runTrustctl(
+        {"--store", f.store, "import", f.dir.write("chain.pem", chain_pem), "--name", "srv"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+  }
+}

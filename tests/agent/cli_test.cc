@@ -36,6 +36,9 @@ TEST_CASE("CLI: every import format lands as the right kind of entry", "[agent]"
   Cli cli;
   TestPki pki(trustctl::wallClockNow());
   auto c = pki.makeChain("Formats");
+  // One leaf per entry: a leaf (or identity) certificate belongs to one entry only.
+  auto p7_leaf = pki.makeLeaf(c.intermediate, "p7.formats.example");
+  auto client = pki.makeLeaf(c.intermediate, "client.formats.example");
   cli.dir.write("pw", "s3cret\n");
   RunOptions stdin_pem;
   stdin_pem.stdin_data = toPem({c.leaf.cert, c.intermediate.cert});
@@ -44,12 +47,12 @@ TEST_CASE("CLI: every import format lands as the right kind of entry", "[agent]"
   CHECK(cli.run({"import", "-", "--name", "chain-from-stdin"}, stdin_pem).exit_code == 0);
   CHECK(cli.run({"import",
                  cli.dir.write("bundle.p7b",
-                               toPkcs7Der({c.leaf.cert, c.intermediate.cert, c.root.cert})),
+                               toPkcs7Der({p7_leaf.cert, c.intermediate.cert, c.root.cert})),
                  "--name", "p7"})
             .exit_code == 0);
   CHECK(
       cli.run({"import",
-               cli.dir.write("client.pfx", toPkcs12(c.leaf.key, {c.leaf.cert, c.intermediate.cert},
+               cli.dir.write("client.pfx", toPkcs12(client.key, {client.cert, c.intermediate.cert},
                                                     "s3cret", Pkcs12Cipher::LegacyRc2)),
                "--identity", "--password-file", cli.dir.file("pw")})
           .exit_code == 0);
