@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "runtime/trust_snapshot_impl.h"
@@ -25,8 +28,10 @@ Error corrupt(const std::string& path, const std::string& what) {
 
 // A file of the generation that cannot be read is a damaged store to the runtime; errors that
 // already say so (and what to do) pass unchanged. Either way the message names the path.
+// A permission error is not damage: it names the file's owner, group and mode, the true cause
+// when the connector runs as a user the store's modes do not admit.
 Error asStoreCorrupt(const Error& error) {
-  return error.code == ErrorCode::StoreCorrupt
+  return error.code == ErrorCode::StoreCorrupt || error.code == ErrorCode::PermissionDenied
              ? error
              : Error{ErrorCode::StoreCorrupt, error.message + kRepairAdvice};
 }
@@ -38,9 +43,16 @@ Result<nlohmann::json> readManifest(const std::string& path) {
   }
   auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object() || !json.contains("anchors") ||
-      !json["anchors"].is_array() ||
-      (json.contains("anchors_sha256") && !json["anchors_sha256"].is_string())) {
+      !json["anchors"].is_array()) {
     return tl::unexpected(corrupt(path, "is not a trustctl runtime manifest"));
+  }
+  // Without the recorded hash a damaged or substituted anchors file could not be told from the
+  // one trustctl wrote, so a manifest missing it is refused, never trusted unchecked.
+  auto hash = json.find("anchors_sha256");
+  if (hash == json.end() || !hash->is_string() || hash->get<std::string>().size() != 64) {
+    return tl::unexpected(corrupt(path, "has no anchors_sha256 (the SHA-256 of " +
+                                            std::string(truststore::kAnchorsDerFile) +
+                                            "), so its anchors cannot be checked"));
   }
   return json;
 }
@@ -50,7 +62,9 @@ Result<void> loadIdentity(const std::string& dir, TrustSnapshot::Impl& impl) {
   std::string key_path = dir + "/" + truststore::kIdentityKeyFile;
   auto chain = truststore::readCertificatesFromFile(cert_path);
   if (!chain) {
-    return tl::unexpected(corrupt(cert_path, chain.error().message));
+    return tl::unexpected(chain.error().code == ErrorCode::PermissionDenied
+                              ? chain.error()
+                              : corrupt(cert_path, chain.error().message));
   }
   if (chain->empty()) {
     return tl::unexpected(corrupt(cert_path, "holds no certificate"));
@@ -72,6 +86,15 @@ Result<void> loadIdentity(const std::string& dir, TrustSnapshot::Impl& impl) {
   return {};
 }
 
+// The PermissionDenied error when `path` cannot be reached for lack of permission.
+std::optional<Error> permissionDenied(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 && (errno == EACCES || errno == EPERM)) {
+    return truststore::permissionDeniedError(path, /*write=*/false);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::uint64_t readCurrentGeneration(const std::string& store_dir) {
@@ -91,6 +114,11 @@ bool sameManifest(const TrustSnapshot& snapshot, const std::string& store_dir,
 Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_t generation,
                                       const std::string& connector) {
   if (generation == 0) {
+    // readlink fails alike when `current` is missing and when the store folder may not be
+    // entered (a 0700 state directory); only the first is "no store here".
+    if (auto denied = permissionDenied(store_dir + "/current")) {
+      return tl::unexpected(*denied);
+    }
     return fail(ErrorCode::StoreCorrupt,
                 store_dir +
                     "/current: no store generation here; create the connector with "
@@ -103,6 +131,9 @@ Result<TrustSnapshotPtr> loadSnapshot(const std::string& store_dir, std::uint64_
   std::string manifest_path = impl->runtime_dir + "/" + truststore::kManifestFile;
   struct stat st {};
   if (::stat(manifest_path.c_str(), &st) != 0) {
+    if (auto denied = permissionDenied(manifest_path)) {
+      return tl::unexpected(*denied);
+    }
     std::string gen_dir = store.generationDir(generation);
     if (truststore::pathExists(gen_dir + "/state.json")) {
       return fail(ErrorCode::ConnectorNotFound,
