@@ -1,11 +1,143 @@
-// Store::check(): the invariants `trustctl store check` verifies.
+// Store::check(): the invariants `trustctl store check` verifies. Aim: any plausible damage to
+// a single file of the current generation, objects/ or keys/ is reported, one line each.
+// What a writer killed mid-change leaves (temporary files, objects and keys no generation
+// references yet) is reported too, as lines starting "warning: ": harmless and collected by
+// the next change, so they do not make the check fail.
+#include <stdlib.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
 
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/runtime_check.h"
 #include "truststore/store.h"
+#include "truststore/store_generations.h"
 
 namespace trustctl::truststore {
+
+namespace {
+
+constexpr const char* kWarningPrefix = "warning: ";
+
+bool isHexName(const std::string& name, const std::string& suffix) {
+  if (name.size() != 64 + suffix.size() || name.compare(64, suffix.size(), suffix) != 0) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.begin() + 64,
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool isTemporaryName(const std::string& name) {
+  return name.find(".tmp") != std::string::npos || name.rfind(".check-", 0) == 0;
+}
+
+// What any kept generation references: objects and keys another generation's readers may
+// still need are not left over.
+void referencedByGenerations(const std::string& dir, std::set<std::string>& certs,
+                             std::set<std::string>& keys, bool& all_read) {
+  for (std::uint64_t g : listGenerations(dir)) {
+    std::string path = dir + "/generations/" + std::to_string(g) + "/state.json";
+    auto text = readWholeFile(path);
+    auto state = text ? parseState(*text, path) : Result<StoreState>(tl::unexpected(text.error()));
+    if (!state) {
+      all_read = false;
+      continue;
+    }
+    for (const auto& [sha, info] : state->certificates) {
+      certs.insert(sha);
+    }
+    for (const auto& [name, e] : state->entries) {
+      keys.insert(e.key_id);
+    }
+  }
+}
+
+void checkEntries(const Store& store, const StoreState& state, std::vector<std::string>& problems) {
+  for (const auto& [name, entry] : state.entries) {
+    for (const auto& sha : entry.certificates) {
+      if (state.certificates.count(sha) == 0) {
+        problems.push_back("entry " + name + ": certificate " + sha + " has no metadata");
+      }
+      if (auto cert = store.loadCertificate(sha); !cert) {
+        problems.push_back("entry " + name + ": " + cert.error().message);
+      }
+    }
+    if (entry.key_id.empty()) {
+      continue;
+    }
+    std::string path = store.dir() + "/keys/" + entry.key_id + ".pem";
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      problems.push_back("entry " + name + ": identity key " + path + " is missing");
+      continue;
+    }
+    if ((st.st_mode & 037) != 0) {  // 0640: the store's group may read keys
+      problems.push_back(path + ": open to other users; run chmod 640");
+    }
+    auto key = store.loadKey(entry.key_id);
+    auto leaf = store.loadCertificate(entry.certificates.front());
+    if (!key) {
+      problems.push_back("entry " + name + ": " + key.error().message);
+    } else if ((*key)->spkiSha256() != entry.key_id) {
+      problems.push_back(path + ": holds another key than its name says; restore a backup");
+    } else if (leaf && !(*key)->matches(**leaf)) {
+      problems.push_back(path + ": does not belong to the certificate of entry " + name);
+    }
+  }
+}
+
+// objects/ and keys/: every file hashes to its name, nothing lies there unreferenced.
+void checkContentFolders(const Store& store, std::vector<std::string>& problems) {
+  std::set<std::string> certs, keys;
+  bool all_read = true;
+  referencedByGenerations(store.dir(), certs, keys, all_read);
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(store.dir() + "/objects", ec)) {
+    std::string name = e.path().filename().string();
+    std::string path = e.path().string();
+    if (isTemporaryName(name)) {
+      problems.push_back(kWarningPrefix + path +
+                         ": leftover temporary file of a writer that died; the next "
+                         "change collects it");
+    } else if (!isHexName(name, ".der")) {
+      problems.push_back(path + ": not a file trustctl writes in objects/; move it away");
+    } else if (auto cert = store.loadCertificate(name.substr(0, 64)); !cert) {
+      problems.push_back(cert.error().message);
+    } else if (all_read && certs.count(name.substr(0, 64)) == 0) {
+      problems.push_back(kWarningPrefix + path +
+                         ": no kept generation references this certificate; the next "
+                         "change collects it");
+    }
+  }
+  for (const auto& e : std::filesystem::directory_iterator(store.dir() + "/keys", ec)) {
+    std::string name = e.path().filename().string();
+    std::string path = e.path().string();
+    if (isTemporaryName(name)) {
+      problems.push_back(kWarningPrefix + path +
+                         ": leftover temporary key file of a writer that died; delete it");
+    } else if (!isHexName(name, ".pem")) {
+      problems.push_back(path + ": not a file trustctl writes in keys/; move it away");
+    } else if (auto key = store.loadKey(name.substr(0, 64)); !key) {
+      problems.push_back(key.error().message);
+    } else if ((*key)->spkiSha256() != name.substr(0, 64)) {
+      problems.push_back(path + ": holds another key than its name says; restore a backup");
+    } else if (all_read && keys.count(name.substr(0, 64)) == 0) {
+      problems.push_back(kWarningPrefix + path + ": a private key no entry references; delete it");
+    }
+  }
+  for (const auto& e : std::filesystem::directory_iterator(store.dir() + "/generations", ec)) {
+    if (e.path().filename().string().rfind(".tmp-", 0) == 0) {
+      problems.push_back(kWarningPrefix + e.path().string() +
+                         ": leftover generation of a writer that died; the "
+                         "next change collects it");
+    }
+  }
+}
+
+}  // namespace
 
 Result<std::vector<std::string>> Store::check() const {
   auto snapshot = load();
@@ -14,26 +146,15 @@ Result<std::vector<std::string>> Store::check() const {
   }
   std::vector<std::string> problems;
   const StoreState& state = snapshot->state;
-  for (const auto& [name, entry] : state.entries) {
-    for (const auto& sha : entry.certificates) {
-      if (state.certificates.count(sha) == 0) {
-        problems.push_back("entry " + name + ": certificate " + sha + " has no metadata");
-      }
-      if (auto cert = loadCertificate(sha); !cert) {
-        problems.push_back("entry " + name + ": " + cert.error().message);
-      }
-    }
-    if (!entry.key_id.empty()) {
-      std::string path = dir_ + "/keys/" + entry.key_id + ".pem";
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0) {
-        problems.push_back("entry " + name + ": identity key " + path + " is missing");
-      } else if ((st.st_mode & 037) != 0) {  // 0640: the store's group may read keys
-        problems.push_back(path + ": open to other users; run chmod 640");
-      }
-    }
+  checkEntries(*this, state, problems);
+  if (!snapshot->generation_dir.empty()) {
+    checkContentFolders(*this, problems);
   }
+  std::string scratch = dir_ + "/.check-XXXXXX";
+  bool have_scratch = !snapshot->generation_dir.empty() && ::mkdtemp(scratch.data()) != nullptr;
+  std::set<std::string> known;
   for (const auto& [name, c] : state.connectors) {
+    known.insert(name);
     for (const auto& e : c.trust) {
       if (state.findEntry(e) == nullptr) {
         problems.push_back("connector " + name + ": trusts missing entry " + e);
@@ -43,11 +164,23 @@ Result<std::vector<std::string>> Store::check() const {
       problems.push_back("connector " + name + ": identity entry " + c.identity + " is missing");
     }
     std::string runtime = snapshot->generation_dir + "/connectors/" + name;
-    for (const char* f :
-         {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile, kManifestFile}) {
-      if (!pathExists(runtime + "/" + f)) {
-        problems.push_back("connector " + name + ": runtime file " + f + " is missing");
-      }
+    if (!pathExists(runtime)) {
+      problems.push_back("connector " + name + ": runtime folder " + runtime + " is missing");
+    } else if (have_scratch) {
+      checkConnectorRuntime(*this, state, c, runtime, scratch, problems);
+    } else {
+      problems.push_back("connector " + name + ": runtime files not compared: cannot create " +
+                         scratch + " to regenerate them");
+    }
+  }
+  if (have_scratch) {
+    removeTree(scratch);
+  }
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator(snapshot->generation_dir + "/connectors", ec)) {
+    if (known.count(e.path().filename().string()) == 0) {
+      problems.push_back(e.path().string() + ": runtime folder of no connector in the state");
     }
   }
   return problems;
