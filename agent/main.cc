@@ -9,8 +9,8 @@
 #include "agent/cli_context.h"
 #include "agent/command_suggestion.h"
 #include "agent/commands.h"
-#include "truststore/secret_wipe.h"
 #include "probes/library_versions.h"
+#include "truststore/secret_wipe.h"
 #include "truststore/version.h"
 
 int main(int argc, char** argv) {

@@ -50,8 +50,9 @@ std::string exeOf(pid_t pid) {
 
 uid_t procOwnerOf(pid_t pid) {
   struct stat st {};
-  return ::stat(("/proc/" + std::to_string(pid) + "/status").c_str(), &st) == 0 ? st.st_uid
-                                                                    : static_cast<uid_t>(-1);
+  return ::stat(("/proc/" + std::to_string(pid) + "/status").c_str(), &st) == 0
+             ? st.st_uid
+             : static_cast<uid_t>(-1);
 }
 
 }  // namespace
