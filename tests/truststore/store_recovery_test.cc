@@ -3,6 +3,7 @@
 // what killed writers left; audit records live in their generation.
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include "truststore/file_util.h"
 #include "truststore/library.h"
 #include "truststore/store_generations.h"
+#include "truststore/tar_archive.h"
 
 using namespace trustctl;
 using namespace trustctl::truststore;
@@ -217,4 +219,37 @@ TEST_CASE("Store: audit records live in their generation and the log catches up"
     }
     CHECK(subjects == std::vector<std::string>{"a", "b", "c"});
   }
+}
+
+TEST_CASE("Store: a backup archive with links, unsafe names or bad sizes is refused",
+          "[truststore]") {
+  auto archive = writeTar({{"trustctl-backup/format", "2\n"}}, 0600);
+  REQUIRE(archive);
+  auto read = readTar(*archive, "b.tar", 10, 1024);
+  REQUIRE(read);
+  CHECK(read->at("trustctl-backup/format") == "2\n");
+  // Rewrites the first header's field at `offset` and its checksum, as a hostile tool would.
+  auto patched = [&](std::size_t offset, const std::string& value) {
+    std::string a = *archive;
+    a.replace(offset, value.size(), value);
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < 512; ++i) {
+      sum += (i >= 148 && i < 156) ? ' ' : static_cast<unsigned char>(a[i]);
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%06o", sum);
+    a.replace(148, 7, std::string(buf, 6) + '\0');
+    return a;
+  };
+  CHECK(readTar(patched(156, "2"), "b.tar", 10, 1024).error().code == ErrorCode::BackupInvalid);
+  CHECK(readTar(patched(0, "../../etc/passwd"), "b.tar", 10, 1024).error().code ==
+        ErrorCode::BackupInvalid);
+  CHECK(readTar(patched(0, "/etc/passwd\0"), "b.tar", 10, 1024).error().code ==
+        ErrorCode::BackupInvalid);
+  CHECK(readTar(patched(124, "77777777777"), "b.tar", 10, 1024).error().code ==
+        ErrorCode::BackupInvalid);
+  CHECK(readTar(*archive, "b.tar", 10, 1).error().code == ErrorCode::BackupInvalid);
+  CHECK(readTar(archive->substr(0, 700), "b.tar", 10, 1024).error().code ==
+        ErrorCode::BackupInvalid);
+  CHECK_FALSE(writeTar({{"a/../b", "x"}}, 0600));
 }
