@@ -94,6 +94,36 @@ TEST_CASE("apply --prune: removals need --yes off a terminal, and an empty file 
   }
 }
 
+TEST_CASE("apply --prune on a terminal: shows the removals and asks; no keeps the store",
+          "[config][agent]") {
+  // util-linux script(1) gives the child a real terminal and feeds it our standard input.
+  if (::access("/usr/bin/script", X_OK) != 0) {
+    WARN("no /usr/bin/script: the terminal prompt is not tested");
+    return;
+  }
+  ApplyFixture f;
+  REQUIRE(f.run({"connector", "create", "legacy"}).exit_code == 0);
+  std::string path = f.dir.write("trustctl.toml", kOne);
+  std::string command = trustctlPath() + " --store " + f.store() + " apply " + path + " --prune";
+  auto onTerminal = [&](const std::string& answer) {
+    RunOptions o;
+    o.stdin_data = answer;
+    return runProgram("/usr/bin/script", {"-q", "-e", "-c", command, "/dev/null"}, o);
+  };
+  std::string before = treeFingerprint(f.store());
+  auto no = onTerminal("n\n");
+  INFO(no.out);
+  CHECK(no.exit_code == 1);
+  CHECK_THAT(no.out, Catch::Contains("- remove connector legacy") &&
+                         Catch::Contains("Remove entry existing and connector legacy? [y/N]") &&
+                         Catch::Contains("Nothing changed."));
+  CHECK(treeFingerprint(f.store()) == before);
+  auto yes = onTerminal("y\n");
+  INFO(yes.out);
+  CHECK(yes.exit_code == 0);
+  CHECK(f.run({"connector", "show", "legacy"}).exit_code == 2);
+}
+
 TEST_CASE("apply and global options: nan, inf and out-of-range numbers are refused",
           "[config][bad-input]") {
   ApplyFixture f;
