@@ -1,5 +1,8 @@
 #include "agent/agent_daemon.h"
 
+#include <dirent.h>
+#include <sys/resource.h>
+
 #include <spdlog/spdlog.h>
 
 #include "agent/fleet_probe.h"
@@ -7,6 +10,30 @@
 #include "truststore/file_util.h"
 
 namespace trustctl::agent {
+
+namespace {
+
+// Descriptors a probe batch may still open: the limit minus those open now (counted in
+// /proc/self/fd). -1 when unknown.
+long descriptorHeadroom(long* limit) {
+  rlimit r{};
+  DIR* dir = opendir("/proc/self/fd");
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || !dir) {
+    if (dir) {
+      closedir(dir);
+    }
+    return -1;
+  }
+  long open = -3;  // ".", ".." and the directory's own descriptor
+  while (readdir(dir)) {
+    ++open;
+  }
+  closedir(dir);
+  *limit = static_cast<long>(r.rlim_cur);
+  return *limit - open;
+}
+
+}  // namespace
 
 void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
   auto fired =
@@ -62,6 +89,32 @@ void AgentDaemon::cycle() {
   options.max_parallel = config_.agent.max_parallel_probes;
   options.timeout_seconds = config_.agent.probe_timeout_seconds;
   options.thresholds = {config_.expiry.warning_days, config_.expiry.critical_days};
+  // Out of descriptors a probe's socket() fails and curl reports "could not connect": the
+  // target would be diagnosed connection_refused for what is the agent's own limit. Probe
+  // fewer at once, or not at all, and say so.
+  constexpr long kSpareDescriptors = 16;  // logs, the listener, the store, curl's own
+  long limit = 0;
+  long headroom = due.empty() ? -1 : descriptorHeadroom(&limit);
+  long due_targets = 0;
+  for (const auto& name : due) {
+    due_targets += static_cast<long>(state.connectors.at(name).targets.size());
+  }
+  if (headroom >= 0 &&
+      headroom - kSpareDescriptors < std::min<long>(due_targets, options.max_parallel)) {
+    options.max_parallel = static_cast<int>(std::max(0L, headroom - kSpareDescriptors));
+    spdlog::error("too many open files (limit {}): {} descriptors left, {}", limit, headroom,
+                  options.max_parallel > 0
+                      ? "probing " + std::to_string(options.max_parallel) + " targets at a time"
+                      : std::string("not probing now (last results kept); raise LimitNOFILE"));
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++counters_.descriptor_exhaustion;
+  }
+  if (!due.empty() && options.max_parallel == 0) {
+    for (const auto& name : due) {
+      next_due_[name] = Clock::now() + std::chrono::seconds(5);
+    }
+    due.clear();
+  }
   if (!due.empty()) {
     auto started = Clock::now();
     std::vector<std::string> problems;

@@ -70,9 +70,10 @@ std::string agentMetricsText(const AgentCounters& c) {
   sample(out, "trustctl_agent_http_dropped_connections_total",
          static_cast<double>(c.http.dropped_at_limit));
   family(out, "trustctl_agent_descriptor_exhaustion_total", "counter",
-         "Times a client could not be accepted: too many open files.");
+         "Times a client could not be accepted or a probe batch was limited: too many open "
+         "files.");
   sample(out, "trustctl_agent_descriptor_exhaustion_total",
-         static_cast<double>(c.http.descriptor_exhaustion));
+         static_cast<double>(c.http.descriptor_exhaustion + c.descriptor_exhaustion));
   return out;
 }
 

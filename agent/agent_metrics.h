@@ -22,6 +22,7 @@ struct AgentCounters {
   UnixTime last_reload_at = 0;
   long on_change_runs = 0;
   long on_change_failures = 0;
+  long descriptor_exhaustion = 0;  // probe batches limited for want of descriptors
   bool healthy = false;
   HttpListenerStats http;
 };

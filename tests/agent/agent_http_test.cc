@@ -145,3 +145,23 @@ TEST_CASE("agent: /healthz answers 503 with the reason while the probe cycle is 
   // When the probe times out the cycle finishes: healthy again.
   CHECK(eventually([&] { return httpGet(port, "/healthz").status == 200; }, 20));
 }
+
+TEST_CASE("agent: out of descriptors it says so and diagnoses no target connection_refused",
+          "[net][agent]") {
+  TempDir dir;
+  int port = freeLoopbackPort();
+  std::string cfg = dir.write("trustctl.toml",
+                              agentConfig("127.0.0.1:" + std::to_string(port),
+                                          "[connectors.api]\ntargets = [\"https://127.0.0.1:" +
+                                              std::to_string(closedLoopbackPort()) +
+                                              "/\"]\nprobe_interval_seconds = 1\n"));
+  // 20 descriptors: the agent's own few leave less than a probe batch needs.
+  ServerProcess agent({"/bin/sh", "-c", "ulimit -n 20 && exec \"$0\" \"$@\"", trustctlPath(),
+                       "--store", dir.file("store"), "agent", "--config", cfg},
+                      dir.file("agent.log"));
+  REQUIRE(eventually(
+      [&] { return fileContains(dir.file("agent.log"), "too many open files (limit 20)"); }));
+  CHECK(eventually(
+      [&] { return metricValue(port, "trustctl_agent_descriptor_exhaustion_total") >= 1; }));
+  CHECK_THAT(httpGet(port, "/metrics").body, !Catch::Contains("connection_refused"));
+}
