@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "agent/store_owner.h"
 #include "truststore/file_util.h"
 #include "truststore/secret_wipe.h"
 
@@ -77,6 +78,14 @@ const CLI::Validator& finiteNumber() {
 }
 
 std::string CliContext::storeDir() const {
+  std::string dir = resolveStoreDir();
+  // Once, before the first store access: root on a service user's store acts as that user.
+  static const bool switched = (actAsStoreOwner(dir), true);
+  (void)switched;
+  return dir;
+}
+
+std::string CliContext::resolveStoreDir() const {
   if (!options.store.empty()) {
     return options.store;
   }
@@ -85,6 +94,9 @@ std::string CliContext::storeDir() const {
   }
   if (::geteuid() == 0) {
     return "/var/lib/trustctl";
+  }
+  if (std::string system = ownedSystemStore(); !system.empty()) {
+    return system;  // the service user administering the packaged store
   }
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
     return std::string(xdg) + "/trustctl";

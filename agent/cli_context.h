@@ -46,10 +46,16 @@ class CliContext {
   GlobalOptions options;
   int exit_code = kExitOk;
 
-  // --store, else $TRUSTCTL_STORE, else /var/lib/trustctl for root, else
-  // $XDG_DATA_HOME/trustctl or ~/.local/share/trustctl.
+  // --store, else $TRUSTCTL_STORE, else /var/lib/trustctl for root (and for the user owning
+  // it), else $XDG_DATA_HOME/trustctl or ~/.local/share/trustctl. The first call also makes
+  // root act as the store's owner when a service user owns it (agent/store_owner.h).
   std::string storeDir() const;
   truststore::Store store() const { return truststore::Store(storeDir()); }
+
+ private:
+  std::string resolveStoreDir() const;
+
+ public:
   truststore::UpdateOptions updateOptions() const;
   std::int64_t expiringWindowSeconds() const;
 
