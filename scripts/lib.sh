@@ -6,7 +6,7 @@ TRUSTCTL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Build and run dependencies (Debian 12 package names).
 TRUSTCTL_BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
   libssl-dev libcurl4-openssl-dev libldap-dev libgnutls28-dev libtomlplusplus-dev libspdlog-dev
-  libcli11-dev nlohmann-json3-dev libexpected-dev catch2 libcpp-httplib-dev help2man)
+  libcli11-dev nlohmann-json3-dev libexpected-dev catch2 help2man)
 # What the demo runs as local servers (started as plain processes, never as services).
 TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light)
 # What the tests and benchmarks also need: real servers, clang for sanitizers and libFuzzer,
