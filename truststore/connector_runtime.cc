@@ -153,4 +153,40 @@ Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& 
   return fsyncDir(dir);
 }
 
+Result<RuntimeInputs> gatherRuntimeInputs(const StoreState& state, const Connector& connector,
+                                          std::uint64_t generation,
+                                          const CertificateSource& certificate,
+                                          const KeySource& key) {
+  RuntimeInputs in;
+  in.connector = &connector;
+  in.generation = generation;
+  for (const auto& entry_name : connector.trust) {
+    const Entry* entry = state.findEntry(entry_name);
+    for (const auto& sha : entry != nullptr ? entry->certificates : std::vector<std::string>{}) {
+      auto cert = certificate(sha);
+      if (!cert) {
+        return tl::unexpected(cert.error());
+      }
+      in.anchors.push_back({entry_name, *cert});
+    }
+  }
+  if (const Entry* id = state.findEntry(connector.identity)) {
+    RuntimeIdentity identity{id->name, {}, nullptr};
+    for (const auto& sha : id->certificates) {
+      auto cert = certificate(sha);
+      if (!cert) {
+        return tl::unexpected(cert.error());
+      }
+      identity.certificates.push_back(*cert);
+    }
+    auto identity_key = key(id->key_id);
+    if (!identity_key) {
+      return tl::unexpected(identity_key.error());
+    }
+    identity.key = *identity_key;
+    in.identity = std::move(identity);
+  }
+  return in;
+}
+
 }  // namespace trustctl::truststore

@@ -5,6 +5,7 @@
 // indexed anchor file for trustctl's runtime library, the identity's PEM files and a manifest.
 // Writes into a folder that is not yet published; the store switches it in atomically.
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,5 +50,15 @@ struct RuntimeInputs {
 // Writes every runtime file into `dir` (created 02750, its parent must exist), each file 0640,
 // the identity key too (store_files.h: only the store's group reaches it).
 Result<void> writeConnectorRuntime(const std::string& dir, const RuntimeInputs& inputs);
+
+// What a connector's runtime files are made of, per `state`: its trusted entries' certificates
+// and its identity, read through `certificate` and `key` (a transaction's view while writing, the
+// store's when checking). Fails with their first error. The result points into `connector`.
+using CertificateSource = std::function<Result<CertificatePtr>(const std::string& sha256)>;
+using KeySource = std::function<Result<PrivateKeyPtr>(const std::string& key_id)>;
+Result<RuntimeInputs> gatherRuntimeInputs(const StoreState& state, const Connector& connector,
+                                          std::uint64_t generation,
+                                          const CertificateSource& certificate,
+                                          const KeySource& key);
 
 }  // namespace trustctl::truststore

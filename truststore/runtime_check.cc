@@ -34,36 +34,10 @@ std::map<std::string, std::string> listTree(const std::string& dir) {
 
 Result<RuntimeInputs> expectedInputs(const Store& store, const StoreState& state,
                                      const Connector& connector, std::uint64_t generation) {
-  RuntimeInputs in;
-  in.connector = &connector;
-  in.generation = generation;
-  for (const auto& entry_name : connector.trust) {
-    const Entry* entry = state.findEntry(entry_name);
-    for (const auto& sha : entry != nullptr ? entry->certificates : std::vector<std::string>{}) {
-      auto cert = store.loadCertificate(sha);
-      if (!cert) {
-        return tl::unexpected(cert.error());
-      }
-      in.anchors.push_back({entry_name, *cert});
-    }
-  }
-  if (const Entry* id = state.findEntry(connector.identity)) {
-    RuntimeIdentity identity{id->name, {}, nullptr};
-    for (const auto& sha : id->certificates) {
-      auto cert = store.loadCertificate(sha);
-      if (!cert) {
-        return tl::unexpected(cert.error());
-      }
-      identity.certificates.push_back(*cert);
-    }
-    auto key = store.loadKey(id->key_id);
-    if (!key) {
-      return tl::unexpected(key.error());
-    }
-    identity.key = *key;
-    in.identity = std::move(identity);
-  }
-  return in;
+  return gatherRuntimeInputs(
+      state, connector, generation,
+      [&](const std::string& sha) { return store.loadCertificate(sha); },
+      [&](const std::string& id) { return store.loadKey(id); });
 }
 
 // The generation the folder was written at: unchanged connectors are carried over by hard

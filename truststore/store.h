@@ -21,6 +21,7 @@
 #include "truststore/certificate.h"
 #include "truststore/error.h"
 #include "truststore/private_key.h"
+#include "truststore/store_lock.h"
 #include "truststore/store_state.h"
 
 namespace trustctl::truststore {
@@ -94,6 +95,9 @@ class Store {
   Result<std::vector<std::string>> check() const;
 
  private:
+  // Creates the store folder if needed, refuses one another user could change, then takes the
+  // writers' lock: the one way into every write.
+  Result<StoreLock> lockForWriting(std::chrono::milliseconds timeout);
   Result<void> publish(Transaction& tx, const StoreSnapshot& before);
   // Writes the objects and keys `tx` adds that are not on disk yet; appends their paths.
   Result<void> writeObjects(Transaction& tx, std::vector<std::string>& created);

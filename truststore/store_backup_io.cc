@@ -158,13 +158,7 @@ Result<std::uint64_t> Store::restore(const std::string& archive_path, bool force
     BackupContent& c;
     ~Wipe() { wipe(c.keys); }
   } wipe_keys{*content};
-  if (auto r = makeStoreRoot(dir_); !r) {
-    return tl::unexpected(r.error());
-  }
-  if (auto r = checkStoreSafety(dir_); !r) {
-    return tl::unexpected(r.error());
-  }
-  auto lock = StoreLock::acquire(dir_, options.lock_timeout);
+  auto lock = lockForWriting(options.lock_timeout);
   if (!lock) {
     return tl::unexpected(lock.error());
   }

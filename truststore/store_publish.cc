@@ -44,50 +44,27 @@ struct Debris {
 
 Result<RuntimeInputs> runtimeInputs(const Transaction& tx, const Connector& connector,
                                     std::uint64_t generation) {
-  const StoreState& state = tx.state();
-  RuntimeInputs in;
-  in.connector = &connector;
-  in.generation = generation;
-  for (const auto& entry_name : connector.trust) {
-    const Entry* entry = state.findEntry(entry_name);
-    for (const auto& sha : entry != nullptr ? entry->certificates : std::vector<std::string>{}) {
-      auto cert = tx.certificate(sha);
-      if (!cert) {
-        return tl::unexpected(cert.error());
-      }
-      in.anchors.push_back({entry_name, *cert});
-    }
-  }
-  if (const Entry* id = state.findEntry(connector.identity)) {
-    RuntimeIdentity identity{id->name, {}, nullptr};
-    for (const auto& sha : id->certificates) {
-      auto cert = tx.certificate(sha);
-      if (!cert) {
-        return tl::unexpected(cert.error());
-      }
-      identity.certificates.push_back(*cert);
-    }
-    auto key = tx.key(id->key_id);
-    if (!key) {
-      return tl::unexpected(key.error());
-    }
-    identity.key = *key;
-    in.identity = std::move(identity);
-  }
-  return in;
+  return gatherRuntimeInputs(
+      tx.state(), connector, generation,
+      [&](const std::string& sha) { return tx.certificate(sha); },
+      [&](const std::string& id) { return tx.key(id); });
 }
 
 }  // namespace
 
-Result<std::uint64_t> Store::update(const UpdateOptions& options,
-                                    const std::function<Result<void>(Transaction&)>& change) {
+Result<StoreLock> Store::lockForWriting(std::chrono::milliseconds timeout) {
   if (auto r = makeStoreRoot(dir_); !r) {
     return tl::unexpected(r.error());
   }
   if (auto r = checkStoreSafety(dir_); !r) {
     return tl::unexpected(r.error());
   }
-  auto lock = StoreLock::acquire(dir_, options.lock_timeout);
+  return StoreLock::acquire(dir_, timeout);
+}
+
+Result<std::uint64_t> Store::update(const UpdateOptions& options,
+                                    const std::function<Result<void>(Transaction&)>& change) {
+  auto lock = lockForWriting(options.lock_timeout);
   if (!lock) {
     return tl::unexpected(lock.error());
   }

@@ -150,11 +150,11 @@ TEST_CASE("agent: out of descriptors it says so and diagnoses no target connecti
           "[net][agent]") {
   TempDir dir;
   int port = freeLoopbackPort();
-  std::string cfg = dir.write("trustctl.toml",
-                              agentConfig("127.0.0.1:" + std::to_string(port),
-                                          "[connectors.api]\ntargets = [\"https://127.0.0.1:" +
-                                              std::to_string(closedLoopbackPort()) +
-                                              "/\"]\nprobe_interval_seconds = 1\n"));
+  std::string cfg =
+      dir.write("trustctl.toml", agentConfig("127.0.0.1:" + std::to_string(port),
+                                             "[connectors.api]\ntargets = [\"https://127.0.0.1:" +
+                                                 std::to_string(closedLoopbackPort()) +
+                                                 "/\"]\nprobe_interval_seconds = 1\n"));
   // 20 descriptors: the agent's own few leave less than a probe batch needs.
   ServerProcess agent({"/bin/sh", "-c", "ulimit -n 20 && exec \"$0\" \"$@\"", trustctlPath(),
                        "--store", dir.file("store"), "agent", "--config", cfg},
