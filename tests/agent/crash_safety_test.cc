@@ -61,7 +61,9 @@ void requireConsistent(const std::string& store, bool allow_leftovers = true) {
   RunResult check = runTrustctl({"--store", store, "--json", "store", "check"});
   INFO("store check: " << check.out << check.err);
   REQUIRE((check.exit_code == 0 || (allow_leftovers && check.exit_code == 1)));
-  for (const auto& p : nlohmann::json::parse(check.out)["problems"]) {
+  // Held in a variable: a range-for over a member of a temporary outlives the temporary.
+  const nlohmann::json report = nlohmann::json::parse(check.out);
+  for (const auto& p : report["problems"]) {
     std::string line = p.get<std::string>();
     INFO(line);
     CHECK((line.find("the next change collects it") != std::string::npos ||
