@@ -10,6 +10,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "truststore/text_escape.h"
+
 namespace trustctl::agent {
 
 namespace {
@@ -46,6 +48,22 @@ class SyslogPriorityFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// The message with control characters escaped: log lines carry names and texts that came from
+// certificates and servers, and a raw ESC or newline there would recolour a terminal tailing
+// the log or forge a log line.
+class EscapedMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    std::string text =
+        truststore::escapeControl(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessageFlag>();
+  }
+};
+
 }  // namespace
 
 bool stderrIsJournal() {
@@ -65,13 +83,14 @@ bool stderrIsJournal() {
 
 void setUpAgentLog() {
   auto logger = spdlog::stderr_color_mt("trustctl-agent");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<EscapedMessageFlag>('&');
   if (stderrIsJournal()) {
-    auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%v");
-    logger->set_formatter(std::move(formatter));
+    formatter->add_flag<SyslogPriorityFlag>('*').set_pattern("%*%&");
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %&");
   }
+  logger->set_formatter(std::move(formatter));
   spdlog::set_default_logger(logger);
 }
 

@@ -3,7 +3,8 @@
 // ($JOURNAL_STREAM names stderr's device:inode), each line starts with its syslog priority,
 // "<3>" error ... "<7>" debug (sd-daemon(3)), and carries no timestamp of its own: journald
 // stamps every line and keeps the priority. Elsewhere each line has an ISO 8601 timestamp and
-// the level name.
+// the level name. Either way control characters in a message are escaped
+// (truststore/text_escape.h).
 
 namespace trustctl::agent {
 

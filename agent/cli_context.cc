@@ -13,6 +13,7 @@
 #include "agent/store_owner.h"
 #include "truststore/file_util.h"
 #include "truststore/secret_wipe.h"
+#include "truststore/text_escape.h"
 
 namespace trustctl::agent {
 
@@ -122,7 +123,8 @@ void CliContext::fail(const Error& given) {
   // own error names the real cause.
   const Error& error =
       given.code == ErrorCode::PasswordRequired && *secret_error_ ? **secret_error_ : given;
-  std::cerr << "trustctl: " << error.message << "\n";
+  // Messages name files, entries and what servers said: escaped, so one error is one line.
+  std::cerr << "trustctl: " << truststore::escapeControl(error.message) << "\n";
   if (options.json) {
     printJson({{"error", {{"code", errorCodeName(error.code)}, {"message", error.message}}}});
   }

@@ -146,3 +146,31 @@ TEST_CASE("agent: on the journal stream each line carries its syslog priority, n
     CHECK_THAT(other.err, Catch::Contains(" error config " + cfg + " rejected"));
   }
 }
+
+TEST_CASE("agent: control characters in what it logs are escaped, on a terminal and the journal",
+          "[agent]") {
+  TempDir dir;
+  // A name the agent logs verbatim: its config file's path, here with ESC and a newline.
+  std::string cfg =
+      dir.write("evil\x1b[31m\nforged.toml", "[connectors.api]\ntrust = [\"ghost\"]\n");
+  for (bool journal : {false, true}) {
+    std::string log = dir.write(journal ? "journal.log" : "stderr.log", "");
+    struct stat st {};
+    REQUIRE(stat(log.c_str(), &st) == 0);
+    RunOptions opts;
+    if (journal) {
+      opts.env["JOURNAL_STREAM"] = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    }
+    auto r = runProgram("/bin/sh",
+                        {"-c", "exec \"$0\" \"$@\" 2>>" + log, trustctlPath(), "--store",
+                         dir.file("store"), "agent", "--config", cfg},
+                        opts);
+    CHECK(r.exit_code == 2);
+    auto text = truststore::readWholeFile(log);
+    REQUIRE(text);
+    INFO(*text);
+    CHECK(text->find('\x1b') == std::string::npos);
+    CHECK(text->find("forged.toml rejected") != std::string::npos);
+    CHECK(text->find("\nforged.toml") == std::string::npos);
+  }
+}
