@@ -45,6 +45,10 @@ Result<StoreSnapshot> Store::load() const {
   }
   for (int attempt = 0; attempt < kReadRetries; ++attempt) {
     CurrentLink link = readCurrentLink(dir_);
+    if (link.kind == CurrentLink::Kind::Unreadable) {
+      // Not damage: this user may not enter the store (a connector outside its group).
+      return tl::unexpected(permissionDeniedError(dir_ + "/current", false));
+    }
     if (link.kind == CurrentLink::Kind::Invalid) {
       return fail(ErrorCode::StoreCorrupt,
                   dir_ + "/current: " + link.problem +

@@ -78,6 +78,10 @@ CurrentLink readCurrentLink(const std::string& store_dir) {
     if (errno == ENOENT) {
       return link;
     }
+    if (errno == EACCES || errno == EPERM) {
+      link.kind = CurrentLink::Kind::Unreadable;
+      return link;
+    }
     link.kind = CurrentLink::Kind::Invalid;
     link.problem = errno == EINVAL ? "is not a symbolic link" : std::strerror(errno);
     return link;

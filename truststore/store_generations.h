@@ -15,7 +15,7 @@ namespace trustctl::truststore {
 inline constexpr std::uint64_t kKeptGenerations = 3;
 
 struct CurrentLink {
-  enum class Kind { Missing, Invalid, Generation };
+  enum class Kind { Missing, Invalid, Unreadable, Generation };  // Unreadable: EACCES/EPERM
   Kind kind = Kind::Missing;
   std::uint64_t generation = 0;  // Kind::Generation
   std::string problem;           // Kind::Invalid: what is wrong with it, for a message

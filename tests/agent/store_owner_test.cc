@@ -66,3 +66,21 @@ TEST_CASE("CLI: root on a store a service user owns acts as that user", "[agent]
   INFO(check.out << check.err);
   CHECK(check.exit_code == 0);
 }
+
+TEST_CASE("CLI: a user the store shuts out is told so, not shown an empty store", "[agent]") {
+  if (::geteuid() != 0) {
+    WARN("needs root to run trustctl as another user; skipped");
+    return;
+  }
+  TempDir dir;
+  REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+  std::string store = dir.file("store");
+  REQUIRE(runTrustctl({"--store", store, "connector", "create", "erp"}).exit_code == 0);
+  // runuser(1) from util-linux: the same binary as nobody, outside the store's group.
+  RunResult r = runProgram("/usr/sbin/runuser", {"-u", "nobody", "--", trustctlPath(), "--store",
+                                                 store, "connector", "list"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Catch::Contains("permission denied") && Catch::Contains("group"));
+  CHECK(lineCount(r.err) == 1);
+}
