@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 namespace trustctl::config {
@@ -306,6 +307,29 @@ Result<void> checkOnlyOwnerWrites(const ConfigSource& source, const std::string&
                 source.path + ": " + why + ", which run as " + userName(::geteuid()) +
                     ", but the file is owned by " + userName(source.owner) +
                     "; give it to root or this user: chown root " + source.path);
+  }
+  // Whoever may rename entries in a folder above the file may swap the file itself, unless the
+  // folder is sticky (like /tmp), where only the file's owner may.
+  std::error_code ec;
+  std::filesystem::path folder = std::filesystem::canonical(source.path, ec).parent_path();
+  for (; !ec && !folder.empty(); folder = folder.parent_path()) {
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) != 0) {
+      break;
+    }
+    bool others_may_swap = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0;
+    if (others_may_swap || (st.st_uid != 0 && st.st_uid != ::geteuid())) {
+      return fail(ErrorCode::ConfigUnsafe,
+                  source.path + ": " + why + ", which run as " + userName(::geteuid()) +
+                      ", but its folder " + folder.string() + " can be changed by " +
+                      (others_may_swap ? "other users (mode " + octal(st.st_mode) + ")"
+                                       : userName(st.st_uid)) +
+                      ", who could swap the file; keep the config in a folder only root or "
+                      "this user may change (chmod go-w, chown root)");
+    }
+    if (folder == folder.root_path()) {
+      break;
+    }
   }
   return {};
 }

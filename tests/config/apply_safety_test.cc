@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -234,6 +235,21 @@ TEST_CASE("apply: on_change in a config others can write is refused", "[config][
     auto r = f.run({"apply", path});
     checkRefused(f, r, 2, before);
     CHECK_THAT(r.err, Catch::Contains("uid 65534"));
+  }
+  SECTION("in a folder others can change") {
+    std::string folder = f.dir.file("shared");
+    REQUIRE(::mkdir(folder.c_str(), 0755) == 0);
+    REQUIRE(::chmod(folder.c_str(), 0777) == 0);  // not sticky: anyone may swap the file
+    std::string inside = folder + "/trustctl.toml";
+    REQUIRE(::rename(path.c_str(), inside.c_str()) == 0);
+    // The config names root.pem relative to its own folder.
+    std::filesystem::copy_file(f.dir.file("root.pem"), folder + "/root.pem");
+    REQUIRE(::chmod(inside.c_str(), 0644) == 0);
+    auto r = f.run({"apply", inside});
+    checkRefused(f, r, 2, before);
+    CHECK_THAT(r.err, Catch::Contains(folder) && Catch::Contains("swap"));
+    REQUIRE(::chmod(folder.c_str(), 0755) == 0);
+    CHECK(f.run({"apply", inside}).exit_code == 0);
   }
   SECTION("without on_change a group-writable file is fine") {
     std::string plain = f.dir.write("plain.toml", kOne);
