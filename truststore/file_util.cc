@@ -72,22 +72,6 @@ std::string modeString(mode_t mode) {
   return buf;
 }
 
-const char* fileTypeName(mode_t mode) {
-  if (S_ISFIFO(mode)) {
-    return "a FIFO (named pipe)";
-  }
-  if (S_ISCHR(mode) || S_ISBLK(mode)) {
-    return "a device";
-  }
-  if (S_ISSOCK(mode)) {
-    return "a socket";
-  }
-  if (S_ISLNK(mode)) {
-    return "a symbolic link";
-  }
-  return "not a regular file";
-}
-
 Error notRegular(const std::string& path, mode_t mode, std::string_view what) {
   if (S_ISDIR(mode)) {
     return Error{ErrorCode::IsDirectory,
@@ -165,6 +149,22 @@ Result<std::string> readBounded(const std::string& path, size_t max_bytes, bool 
 }
 
 }  // namespace
+
+const char* fileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) {
+    return "a FIFO (named pipe)";
+  }
+  if (S_ISCHR(mode) || S_ISBLK(mode)) {
+    return "a device";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISLNK(mode)) {
+    return "a symbolic link";
+  }
+  return "not a regular file";
+}
 
 Result<void> writeFileDurable(const std::string& path, std::string_view data, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -260,39 +260,6 @@ void removeTree(const std::string& path) {
 bool pathExists(const std::string& path) {
   struct stat st {};
   return ::lstat(path.c_str(), &st) == 0;
-}
-
-Result<void> linkTree(const std::string& from, const std::string& to) {
-  if (auto r = makeDirs(to); !r) {
-    return r;
-  }
-  DIR* dir = ::opendir(from.c_str());
-  if (dir == nullptr) {
-    return tl::unexpected(ioError("open folder", from));
-  }
-  Result<void> result;
-  while (dirent* e = ::readdir(dir)) {
-    std::string name = e->d_name;
-    if (name == "." || name == "..") {
-      continue;
-    }
-    std::string src = from + "/" + name;
-    std::string dst = to + "/" + name;
-    struct stat st {};
-    if (::lstat(src.c_str(), &st) != 0) {
-      continue;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      result = linkTree(src, dst);
-    } else if (::link(src.c_str(), dst.c_str()) != 0) {
-      result = tl::unexpected(ioError("link", dst));
-    }
-    if (!result) {
-      break;
-    }
-  }
-  ::closedir(dir);
-  return result;
 }
 
 }  // namespace trustctl::truststore

@@ -53,7 +53,8 @@ Result<void> fsyncDir(const std::string& path);
 // Removes a tree; missing paths are fine.
 void removeTree(const std::string& path);
 bool pathExists(const std::string& path);
-// Hard-links every file of `from` into `to` (created), recursively.
-Result<void> linkTree(const std::string& from, const std::string& to);
+// What a file that is not a regular one is, for a message: "a FIFO (named pipe)", "a device",
+// "a socket", "a symbolic link" (for an lstat), else "not a regular file".
+const char* fileTypeName(mode_t mode);
 
 }  // namespace trustctl::truststore

@@ -14,22 +14,6 @@ namespace trustctl::truststore {
 
 namespace {
 
-const char* typeOf(mode_t mode) {
-  if (S_ISLNK(mode)) {
-    return "a symbolic link";
-  }
-  if (S_ISFIFO(mode)) {
-    return "a FIFO (named pipe)";
-  }
-  if (S_ISCHR(mode) || S_ISBLK(mode)) {
-    return "a device";
-  }
-  if (S_ISSOCK(mode)) {
-    return "a socket";
-  }
-  return "not a regular file";
-}
-
 std::string folderOf(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
@@ -69,7 +53,7 @@ Result<void> writeOutputFile(const std::string& path, std::string_view data, mod
     }
     if (!S_ISREG(st.st_mode)) {
       return fail(ErrorCode::NotARegularFile,
-                  path + ": is " + typeOf(st.st_mode) +
+                  path + ": is " + fileTypeName(st.st_mode) +
                       "; trustctl replaces only regular files, give another output path");
     }
   }
