@@ -6,6 +6,7 @@
 # every target green. Servers bind 127.0.0.1 only and are stopped on exit.
 # Usage: scripts/demo.sh PATH_TO_TRUSTCTL
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 trustctl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d /tmp/trustctl-demo.XXXXXX)
 pids=()
@@ -88,42 +89,8 @@ pids+=($!)
 ldap_port=$(free_port); ldaps_port=$(free_port)
 mkdir -p slapd.d db
 cat dc1.pem corp-issuing.pem >dc1-chain.pem
-cat >slapd.ldif <<EOL
-dn: cn=config
-objectClass: olcGlobal
-cn: config
-olcPidFile: $work/slapd.pid
-olcLogLevel: none
-olcTLSCertificateFile: $work/dc1-chain.pem
-olcTLSCertificateKeyFile: $work/dc1.key
-olcTLSCACertificateFile: $work/corp-root.pem
-olcTLSVerifyClient: never
-
-dn: cn=module{0},cn=config
-objectClass: olcModuleList
-cn: module{0}
-olcModulePath: /usr/lib/ldap
-olcModuleLoad: back_mdb
-
-dn: cn=schema,cn=config
-objectClass: olcSchemaConfig
-cn: schema
-
-include: file:///etc/ldap/schema/core.ldif
-
-dn: olcDatabase={-1}frontend,cn=config
-objectClass: olcDatabaseConfig
-objectClass: olcFrontendConfig
-olcDatabase: {-1}frontend
-
-dn: olcDatabase={1}mdb,cn=config
-objectClass: olcDatabaseConfig
-objectClass: olcMdbConfig
-olcDatabase: {1}mdb
-olcSuffix: dc=corp,dc=example
-olcDbDirectory: $work/db
-olcDbMaxSize: 16777216
-EOL
+trustctl_slapd_ldif "$work/slapd.pid" "$work/dc1-chain.pem" "$work/dc1.key" "$work/corp-root.pem" \
+  "$work/db" "dc=corp,dc=example" >slapd.ldif
 slapadd -n 0 -F slapd.d -l slapd.ldif >/dev/null 2>&1
 slapd -d 0 -F slapd.d -h "ldap://127.0.0.1:$ldap_port/ ldaps://127.0.0.1:$ldaps_port/" >slapd.log 2>&1 &
 pids+=($!)

@@ -100,3 +100,46 @@ EOC
   echo "nginx did not start on port $port" >&2
   return 1
 }
+
+# trustctl_slapd_ldif PIDFILE CERT_CHAIN KEY CA DB_DIR SUFFIX [EXTRA_DB_LINES]: prints the
+# cn=config LDIF of a TLS slapd on an mdb database, as in shared/notes/slapd-tls.md; feed it to
+# `slapadd -n 0 -F DIR -l FILE`. EXTRA_DB_LINES go into the database entry (olcRootDN, ...).
+trustctl_slapd_ldif() {
+  cat <<EOL
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: $1
+olcLogLevel: none
+olcTLSCertificateFile: $2
+olcTLSCertificateKeyFile: $3
+olcTLSCACertificateFile: $4
+olcTLSVerifyClient: never
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file:///etc/ldap/schema/core.ldif
+
+dn: olcDatabase={-1}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {-1}frontend
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcSuffix: $6
+${7:+$7
+}olcDbDirectory: $5
+olcDbMaxSize: 16777216
+EOL
+}

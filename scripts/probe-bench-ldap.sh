@@ -23,44 +23,9 @@ bench_slapd_stop() {
 bench_slapd_start() {
   local lport=$1 sport=$2 d=$work/slapd
   mkdir -p "$d/slapd.d" "$d/db"
-  cat >"$d/config.ldif" <<EOL
-dn: cn=config
-objectClass: olcGlobal
-cn: config
-olcPidFile: $d/slapd.pid
-olcLogLevel: none
-olcTLSCertificateFile: $work/chain.pem
-olcTLSCertificateKeyFile: $work/leaf.key
-olcTLSCACertificateFile: $work/root.pem
-olcTLSVerifyClient: never
-
-dn: cn=module{0},cn=config
-objectClass: olcModuleList
-cn: module{0}
-olcModulePath: /usr/lib/ldap
-olcModuleLoad: back_mdb
-
-dn: cn=schema,cn=config
-objectClass: olcSchemaConfig
-cn: schema
-
-include: file:///etc/ldap/schema/core.ldif
-
-dn: olcDatabase={-1}frontend,cn=config
-objectClass: olcDatabaseConfig
-objectClass: olcFrontendConfig
-olcDatabase: {-1}frontend
-
-dn: olcDatabase={1}mdb,cn=config
-objectClass: olcDatabaseConfig
-objectClass: olcMdbConfig
-olcDatabase: {1}mdb
-olcSuffix: dc=example,dc=test
-olcRootDN: cn=admin,dc=example,dc=test
-olcRootPW: secret
-olcDbDirectory: $d/db
-olcDbMaxSize: 16777216
-EOL
+  trustctl_slapd_ldif "$d/slapd.pid" "$work/chain.pem" "$work/leaf.key" "$work/root.pem" "$d/db" \
+    "dc=example,dc=test" "olcRootDN: cn=admin,dc=example,dc=test
+olcRootPW: secret" >"$d/config.ldif"
   slapadd -n 0 -F "$d/slapd.d" -l "$d/config.ldif" >"$d/slapadd.log" 2>&1
   slapd -d 0 -F "$d/slapd.d" -h "ldap://127.0.0.1:$lport/ ldaps://127.0.0.1:$sport/" \
     >"$d/slapd.log" 2>&1 &
