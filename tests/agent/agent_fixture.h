@@ -75,7 +75,7 @@ inline HttpAnswer httpGet(int port, const std::string& path, int timeout_ms = 20
 
 // Polls `condition` every 100 ms for at most `seconds`.
 template <typename F>
-bool eventually(F condition, double seconds = 15) {
+bool eventually(F condition, double seconds = 60) {
   auto end = std::chrono::steady_clock::now() +
              std::chrono::milliseconds(static_cast<long>(seconds * 1000));
   while (std::chrono::steady_clock::now() < end) {
