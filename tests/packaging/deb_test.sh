@@ -52,7 +52,7 @@ gid=$(awk -F: '$1 == "trustctl" { print $3 }' "$root/etc/group")
   fail "/etc/trustctl is $(stat -c '%a %u %g' "$root/etc/trustctl"), want 2750 0 $gid"
 [ ! -e "$root/etc/systemd/system/multi-user.target.wants/trustctl-agent.service" ] ||
   fail "the package enabled the agent"
-"$root/usr/bin/trustctl" --version | grep -q "^trustctl " || fail "the installed trustctl does not run"
+grep -q "^trustctl " <<<"$("$root/usr/bin/trustctl" --version)" || fail "the installed trustctl does not run"
 
 dpkg_root -r trustctl >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -r failed"; }
 [ ! -e "$root/usr/bin/trustctl" ] || fail "remove left the binary"

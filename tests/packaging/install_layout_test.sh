@@ -38,7 +38,8 @@ for cmd in $("$bin" --help | awk '/^Subcommands:/ {s=1; next} s && /^  [a-z]/ {p
 done
 grep -q "trustctl connector create" <<<"$text" || fail "man page lacks the connector subcommands"
 
-# Bash completion, driven the way bash drives it.
+# Bash completion, driven the way bash drives it. Its output is captured before grep -q reads
+# it: under pipefail, grep -q quitting at the first match would fail the writer with SIGPIPE.
 complete_words() {
   (
     # shellcheck disable=SC1090,SC1091
@@ -54,8 +55,8 @@ store=$work/store
 "$bin" --store "$store" connector create billing-api >/dev/null
 [ "$(complete_words "$bin" lis)" = list ] || fail "'lis' does not complete to list"
 [ "$(complete_words "$bin" connector cr)" = create ] || fail "'connector cr' does not complete to create"
-complete_words "$bin" import --pass | grep -qx -- --password-file || fail "import options not completed"
+grep -qx -- --password-file <<<"$(complete_words "$bin" import --pass)" || fail "import options not completed"
 [ "$(complete_words "$bin" --store "$store" connector trust bil)" = billing-api ] ||
   fail "connector names are not completed from --store"
-complete_words "$bin" connector path billing-api --file ca | grep -qx capath || fail "--file kinds not completed"
+grep -qx capath <<<"$(complete_words "$bin" connector path billing-api --file ca)" || fail "--file kinds not completed"
 echo "install layout: ok"

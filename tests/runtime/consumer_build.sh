@@ -33,7 +33,8 @@ rc=$?
 set -e
 [[ $rc == 2 ]] && grep -q "connector 'nope' is not in the store" "$work/err"
 # Only the runtime API is exported, not the truststore code linked inside.
-if nm -DC --defined-only "$libdir/libtrustctl-runtime.so" | grep -q "trustctl::truststore::"; then
+exported=$(nm -DC --defined-only "$libdir/libtrustctl-runtime.so")
+if grep -q "trustctl::truststore::" <<<"$exported"; then
   echo "libtrustctl-runtime.so exports truststore symbols" >&2
   exit 1
 fi
