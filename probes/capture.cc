@@ -51,6 +51,18 @@ std::optional<std::string> unbase64(const std::string& text) {
 
 }  // namespace
 
+std::string_view fetchPurposeName(FetchPurpose p) {
+  switch (p) {
+    case FetchPurpose::CaIssuers:
+      return "ca_issuers";
+    case FetchPurpose::Crl:
+      return "crl";
+    case FetchPurpose::Ocsp:
+      return "ocsp";
+  }
+  return "ca_issuers";
+}
+
 std::string_view captureFailureName(CaptureFailure f) {
   for (const auto& [value, name] : kFailureNames) {
     if (value == f) {
@@ -92,6 +104,14 @@ nlohmann::json captureToJson(const Capture& c) {
   for (const auto& der : c.chain_der) {
     chain.push_back(base64(der));
   }
+  nlohmann::json fetched = nlohmann::json::array();
+  for (const auto& f : c.fetched) {
+    fetched.push_back({{"purpose", fetchPurposeName(f.purpose)},
+                       {"url", f.url},
+                       {"about", f.about},
+                       {"body_base64", base64(f.body)},
+                       {"error", f.error}});
+  }
   return {{"url", c.target.url()},
           {"servername", c.servername},
           {"failure", captureFailureName(c.failure)},
@@ -110,7 +130,14 @@ nlohmann::json captureToJson(const Capture& c) {
           {"ldap_message", c.ldap_message},
           {"ldap_bind_result", c.ldap_bind_result},
           {"ldap_bind_message", c.ldap_bind_message},
-          {"elapsed_seconds", c.elapsed_seconds}};
+          {"elapsed_seconds", c.elapsed_seconds},
+          {"tls_error_library", c.tls_error_library},
+          {"tls_error_reason", c.tls_error_reason},
+          {"tls_error_reason_text", c.tls_error_reason_text},
+          {"port_speaks_tls", c.port_speaks_tls},
+          {"ocsp_stapled_base64", base64(c.ocsp_stapled)},
+          {"certificate_message_bytes", c.certificate_message_bytes},
+          {"fetched", fetched}};
 }
 
 Result<Capture> captureFromJson(const nlohmann::json& j) {
@@ -156,6 +183,36 @@ Result<Capture> captureFromJson(const nlohmann::json& j) {
     c.ldap_bind_result = j.value("ldap_bind_result", -1);
     c.ldap_bind_message = j.value("ldap_bind_message", "");
     c.elapsed_seconds = j.value("elapsed_seconds", 0.0);
+    c.tls_error_library = j.value("tls_error_library", "");
+    c.tls_error_reason = j.value("tls_error_reason", 0);
+    c.tls_error_reason_text = j.value("tls_error_reason_text", "");
+    c.port_speaks_tls = j.value("port_speaks_tls", false);
+    auto stapled = unbase64(j.value("ocsp_stapled_base64", ""));
+    if (!stapled) {
+      return bad("ocsp_stapled_base64");
+    }
+    c.ocsp_stapled = std::move(*stapled);
+    c.certificate_message_bytes = j.value("certificate_message_bytes", size_t{0});
+    for (const auto& item : j.value("fetched", nlohmann::json::array())) {
+      FetchedObject f;
+      std::string purpose = item.at("purpose").get<std::string>();
+      if (purpose == "crl") {
+        f.purpose = FetchPurpose::Crl;
+      } else if (purpose == "ocsp") {
+        f.purpose = FetchPurpose::Ocsp;
+      } else if (purpose != "ca_issuers") {
+        return bad("fetched.purpose");
+      }
+      f.url = item.value("url", "");
+      f.about = item.value("about", "");
+      auto body = unbase64(item.value("body_base64", ""));
+      if (!body) {
+        return bad("fetched.body_base64");
+      }
+      f.body = std::move(*body);
+      f.error = item.value("error", "");
+      c.fetched.push_back(std::move(f));
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
   }

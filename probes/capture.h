@@ -34,6 +34,20 @@ enum class CaptureFailure {
 std::string_view captureFailureName(CaptureFailure f);
 std::optional<CaptureFailure> captureFailureFromName(std::string_view name);
 
+// Something the probe's shell fetched after the handshake, for diagnose() to judge: an issuer
+// from an AIA caIssuers URL, a CRL from a distribution point, an OCSP response. Recorded raw,
+// so a replay decides exactly as the live probe did.
+enum class FetchPurpose { CaIssuers, Crl, Ocsp };
+std::string_view fetchPurposeName(FetchPurpose p);
+
+struct FetchedObject {
+  FetchPurpose purpose = FetchPurpose::CaIssuers;
+  std::string url;
+  std::string about;  // sha256 of the certificate it was fetched for
+  std::string body;   // the bytes received (DER or PEM), "" when the fetch failed
+  std::string error;  // why the fetch failed ("" when it did not): timeout, HTTP 404, too large
+};
+
 struct Capture {
   Target target;
   std::string servername;  // the name the certificate is checked against (SNI for https)
@@ -56,6 +70,15 @@ struct Capture {
   int ldap_bind_result = -1;
   std::string ldap_bind_message;
   double elapsed_seconds = 0;
+  // The raw evidence the transport classification rests on, so a replay can re-classify.
+  std::string tls_error_library;  // OpenSSL's library name of the first queued error, "" none
+  int tls_error_reason = 0;       // OpenSSL's reason code (ERR_GET_REASON), 0 none
+  std::string tls_error_reason_text;  // e.g. "excessive message size"
+  // ldap+starttls: the port answered a TLS ClientHello with a ServerHello (it speaks LDAPS).
+  bool port_speaks_tls = false;
+  std::string ocsp_stapled;  // the OCSP response the server stapled (DER), "" none
+  size_t certificate_message_bytes = 0;  // total DER size of the presented chain when known
+  std::vector<FetchedObject> fetched;    // AIA, CRL and OCSP fetches, in order
 };
 
 nlohmann::json captureToJson(const Capture& capture);

@@ -20,27 +20,17 @@ namespace trustctl::probes {
 
 // The JSON contract's diagnosis codes; names are stable (support scripts depend on them).
 enum class DiagnosisCode {
-  Ok,
-  DnsFailure,
-  ConnectionRefused,
-  Timeout,
-  NotTls,
-  StartTlsUnsupported,
-  ProtocolMismatch,
-  ClientCertificateRequired,
-  UntrustedRoot,
-  MissingIntermediate,
-  SelfSigned,
-  Expired,
-  NotYetValid,
-  HostnameMismatch,
-  WrongEnvironment,
-  WeakCrypto,
-  TlsHandshakeFailed,
-  ProtocolError,
+#define TRUSTCTL_DIAGNOSIS(id, name, severity, meaning, action, elsewhere) id,
+#include "probes/diagnosis_codes.def"
+#undef TRUSTCTL_DIAGNOSIS
 };
 std::string_view diagnosisCodeName(DiagnosisCode code);
 std::vector<DiagnosisCode> allDiagnosisCodes();
+std::optional<DiagnosisCode> diagnosisCodeFromName(std::string_view name);
+// A warning is reported but does not fail the probe (revocation unknown under soft-fail).
+bool isWarning(DiagnosisCode code);
+// The README's table of codes, generated from the list (a test keeps the README in step).
+std::string diagnosisCodeTable();
 
 struct Problem {
   DiagnosisCode code = DiagnosisCode::Ok;

@@ -6,26 +6,32 @@ namespace trustctl::probes {
 
 namespace {
 
-constexpr std::array<std::pair<DiagnosisCode, std::string_view>, 18> kNames{{
-    {DiagnosisCode::Ok, "ok"},
-    {DiagnosisCode::DnsFailure, "dns_failure"},
-    {DiagnosisCode::ConnectionRefused, "connection_refused"},
-    {DiagnosisCode::Timeout, "timeout"},
-    {DiagnosisCode::NotTls, "not_tls"},
-    {DiagnosisCode::StartTlsUnsupported, "starttls_unsupported"},
-    {DiagnosisCode::ProtocolMismatch, "protocol_mismatch"},
-    {DiagnosisCode::ClientCertificateRequired, "client_certificate_required"},
-    {DiagnosisCode::UntrustedRoot, "untrusted_root"},
-    {DiagnosisCode::MissingIntermediate, "missing_intermediate"},
-    {DiagnosisCode::SelfSigned, "self_signed"},
-    {DiagnosisCode::Expired, "expired"},
-    {DiagnosisCode::NotYetValid, "not_yet_valid"},
-    {DiagnosisCode::HostnameMismatch, "hostname_mismatch"},
-    {DiagnosisCode::WrongEnvironment, "wrong_environment"},
-    {DiagnosisCode::WeakCrypto, "weak_crypto"},
-    {DiagnosisCode::TlsHandshakeFailed, "tls_handshake_failed"},
-    {DiagnosisCode::ProtocolError, "protocol_error"},
-}};
+struct CodeDoc {
+  DiagnosisCode code;
+  std::string_view name;
+  bool warning;
+  std::string_view meaning;
+  std::string_view action;
+  std::string_view elsewhere;  // '|' between messages
+};
+
+constexpr bool error = false;
+constexpr bool warning = true;
+constexpr CodeDoc kCodes[] = {
+#define TRUSTCTL_DIAGNOSIS(id, name, severity, meaning, action, elsewhere) \
+  {DiagnosisCode::id, name, severity, meaning, action, elsewhere},
+#include "probes/diagnosis_codes.def"
+#undef TRUSTCTL_DIAGNOSIS
+};
+
+const CodeDoc& docOf(DiagnosisCode code) {
+  for (const auto& doc : kCodes) {
+    if (doc.code == code) {
+      return doc;
+    }
+  }
+  return kCodes[0];
+}
 
 std::string endpoint(const Capture& c) {
   return c.target.urlHost() + ":" + std::to_string(c.target.port);
@@ -33,19 +39,32 @@ std::string endpoint(const Capture& c) {
 
 }  // namespace
 
-std::string_view diagnosisCodeName(DiagnosisCode code) {
-  for (const auto& [value, name] : kNames) {
-    if (value == code) {
-      return name;
-    }
-  }
-  return "tls_handshake_failed";
-}
+std::string_view diagnosisCodeName(DiagnosisCode code) { return docOf(code).name; }
 
 std::vector<DiagnosisCode> allDiagnosisCodes() {
   std::vector<DiagnosisCode> out;
-  for (const auto& entry : kNames) {
-    out.push_back(entry.first);
+  for (const auto& doc : kCodes) {
+    out.push_back(doc.code);
+  }
+  return out;
+}
+
+std::optional<DiagnosisCode> diagnosisCodeFromName(std::string_view name) {
+  for (const auto& doc : kCodes) {
+    if (doc.name == name) {
+      return doc.code;
+    }
+  }
+  return std::nullopt;
+}
+
+bool isWarning(DiagnosisCode code) { return docOf(code).warning; }
+
+std::string diagnosisCodeTable() {
+  std::string out = "| `diagnosis.code` | meaning | recommendation |\n|---|---|---|\n";
+  for (const auto& doc : kCodes) {
+    out += "| `" + std::string(doc.name) + "` | " + std::string(doc.meaning) + " | " +
+           std::string(doc.action) + " |\n";
   }
   return out;
 }
@@ -99,69 +118,33 @@ std::string summarize(const Diagnosis& d, const Capture& c, const std::string& h
       return "The TLS handshake failed: " + first + ".";
     case DiagnosisCode::ProtocolError:
       return "The server on " + endpoint(c) + " broke the protocol: " + first + ".";
+    case DiagnosisCode::StartTlsOnLdapsPort:
+      return "The port " + endpoint(c) + " speaks LDAPS (TLS from the first byte), not StartTLS: " +
+             "use ldaps://" + c.target.urlHost() + ":" + std::to_string(c.target.port) + ".";
+    case DiagnosisCode::CompromisedRoot:
+      return "Never trust this: " + first +
+             ". Its private key is public, so anyone can impersonate any server with it; " +
+             "suspect TLS interception on this machine or network.";
+    case DiagnosisCode::RevocationUnknown:
+      return "Trusted, but revocation could not be checked: " + first + ".";
+    default:
+      break;
+  }
+  if (!isWarning(d.code) && d.code != DiagnosisCode::Ok) {
+    return "The server must fix its certificate (nothing to install): " + first + ".";
   }
   return first;
 }
 
 std::vector<std::string> messagesSeenElsewhere(DiagnosisCode code) {
-  switch (code) {
-    case DiagnosisCode::UntrustedRoot:
-    case DiagnosisCode::MissingIntermediate:
-    case DiagnosisCode::WrongEnvironment:
-      return {
-          "Java: PKIX path building failed: unable to find valid certification path to requested "
-          "target",
-          "OpenSSL/curl: unable to get local issuer certificate (curl: (60) SSL certificate "
-          "problem)",
-          "LDAP: Can't contact LDAP server (-1) / ldap_start_tls: Connect error (-11)"};
-    case DiagnosisCode::SelfSigned:
-      return {"Java: PKIX path building failed",
-              "OpenSSL/curl: self-signed certificate (curl: (60) SSL certificate problem)",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::Expired:
-    case DiagnosisCode::NotYetValid:
-      return {"Java: CertificateExpiredException / CertificateNotYetValidException",
-              "OpenSSL/curl: certificate has expired / certificate is not yet valid",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::HostnameMismatch:
-      return {"Java: No subject alternative names matching ... found",
-              "curl: (60) SSL: no alternative certificate subject name matches target host name",
-              "LDAP: TLS: hostname does not match CN in peer certificate"};
-    case DiagnosisCode::ClientCertificateRequired:
-      return {"Java: Received fatal alert: bad_certificate / certificate_required",
-              "OpenSSL/curl: alert certificate required (SSL alert number 116); nginx: 400 No "
-              "required SSL certificate was sent",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::ProtocolMismatch:
-      return {
-          "Java: No appropriate protocol (protocol is disabled or cipher suites are inappropriate)",
-          "OpenSSL/curl: unsupported protocol / tlsv1 alert protocol version",
-          "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::DnsFailure:
-      return {"Java: UnknownHostException", "curl: (6) Could not resolve host",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::ConnectionRefused:
-    case DiagnosisCode::Timeout:
-      return {"Java: Connection refused / connect timed out",
-              "curl: (7) Failed to connect / (28) Timeout", "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::NotTls:
-      return {"Java: Unsupported or unrecognized SSL message", "OpenSSL/curl: wrong version number",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::StartTlsUnsupported:
-      return {"LDAP: ldap_start_tls: Protocol error (2) / Unavailable (52)"};
-    case DiagnosisCode::WeakCrypto:
-      return {"Java: Certificates do not conform to algorithm constraints",
-              "OpenSSL/curl: ee key too small / ca md too weak"};
-    case DiagnosisCode::TlsHandshakeFailed:
-      return {"Java: SSLHandshakeException", "curl: (35) SSL connect error",
-              "LDAP: Can't contact LDAP server (-1)"};
-    case DiagnosisCode::ProtocolError:
-      return {"Java: javax.naming.CommunicationException / OutOfMemoryError",
-              "LDAP: Can't contact LDAP server (-1) / ber_get_next failed"};
-    case DiagnosisCode::Ok:
-      return {};
+  std::vector<std::string> out;
+  std::string_view rest = docOf(code).elsewhere;
+  while (!rest.empty()) {
+    size_t bar = rest.find('|');
+    out.emplace_back(rest.substr(0, bar));
+    rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
   }
-  return {};
+  return out;
 }
 
 }  // namespace trustctl::probes

@@ -4,6 +4,7 @@
 
 #include "probes/diagnosis.h"
 #include "probes/recommendation.h"
+#include "truststore/file_util.h"
 #include "tests/support/test_pki.h"
 
 using namespace trustctl;
@@ -274,5 +275,23 @@ TEST_CASE("targets: schemes, default ports and usage errors", "[probes]") {
     auto t = parseTarget(bad);
     REQUIRE_FALSE(t);
     CHECK(t.error().code == ErrorCode::InvalidUrl);
+  }
+}
+
+TEST_CASE("the README's diagnosis table is the one the code list generates", "[probes]") {
+  auto readme = truststore::readWholeFile(std::string(TRUSTCTL_SOURCE_DIR) + "/README.md");
+  REQUIRE(readme);
+  INFO("regenerate the table in README.md from probes/diagnosis_codes.def");
+  CHECK(readme->find(diagnosisCodeTable()) != std::string::npos);
+}
+
+TEST_CASE("diagnosis codes: names round-trip and every failure has words elsewhere", "[probes]") {
+  for (DiagnosisCode code : allDiagnosisCodes()) {
+    auto name = diagnosisCodeName(code);
+    CAPTURE(name);
+    CHECK(diagnosisCodeFromName(name) == code);
+    if (code != DiagnosisCode::Ok) {
+      CHECK_FALSE(messagesSeenElsewhere(code).empty());
+    }
   }
 }
