@@ -71,12 +71,12 @@ struct Capture {
   std::string ldap_bind_message;
   double elapsed_seconds = 0;
   // The raw evidence the transport classification rests on, so a replay can re-classify.
-  std::string tls_error_library;  // OpenSSL's library name of the first queued error, "" none
-  int tls_error_reason = 0;       // OpenSSL's reason code (ERR_GET_REASON), 0 none
+  std::string tls_error_library;      // OpenSSL's library name of the first queued error, "" none
+  int tls_error_reason = 0;           // OpenSSL's reason code (ERR_GET_REASON), 0 none
   std::string tls_error_reason_text;  // e.g. "excessive message size"
   // ldap+starttls: the port answered a TLS ClientHello with a ServerHello (it speaks LDAPS).
   bool port_speaks_tls = false;
-  std::string ocsp_stapled;  // the OCSP response the server stapled (DER), "" none
+  std::string ocsp_stapled;              // the OCSP response the server stapled (DER), "" none
   size_t certificate_message_bytes = 0;  // total DER size of the presented chain when known
   std::vector<FetchedObject> fetched;    // AIA, CRL and OCSP fetches, in order
 };

@@ -39,7 +39,9 @@ std::string endpoint(const Capture& c) {
 
 }  // namespace
 
-std::string_view diagnosisCodeName(DiagnosisCode code) { return docOf(code).name; }
+std::string_view diagnosisCodeName(DiagnosisCode code) {
+  return docOf(code).name;
+}
 
 std::vector<DiagnosisCode> allDiagnosisCodes() {
   std::vector<DiagnosisCode> out;
@@ -58,7 +60,9 @@ std::optional<DiagnosisCode> diagnosisCodeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool isWarning(DiagnosisCode code) { return docOf(code).warning; }
+bool isWarning(DiagnosisCode code) {
+  return docOf(code).warning;
+}
 
 std::string diagnosisCodeTable() {
   std::string out = "| `diagnosis.code` | meaning | recommendation |\n|---|---|---|\n";
@@ -119,8 +123,9 @@ std::string summarize(const Diagnosis& d, const Capture& c, const std::string& h
     case DiagnosisCode::ProtocolError:
       return "The server on " + endpoint(c) + " broke the protocol: " + first + ".";
     case DiagnosisCode::StartTlsOnLdapsPort:
-      return "The port " + endpoint(c) + " speaks LDAPS (TLS from the first byte), not StartTLS: " +
-             "use ldaps://" + c.target.urlHost() + ":" + std::to_string(c.target.port) + ".";
+      return "The port " + endpoint(c) +
+             " speaks LDAPS (TLS from the first byte), not StartTLS: " + "use ldaps://" +
+             c.target.urlHost() + ":" + std::to_string(c.target.port) + ".";
     case DiagnosisCode::CompromisedRoot:
       return "Never trust this: " + first +
              ". Its private key is public, so anyone can impersonate any server with it; " +

@@ -4,8 +4,8 @@
 
 #include "probes/diagnosis.h"
 #include "probes/recommendation.h"
-#include "truststore/file_util.h"
 #include "tests/support/test_pki.h"
+#include "truststore/file_util.h"
 
 using namespace trustctl;
 using namespace trustctl::probes;
