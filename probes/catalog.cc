@@ -94,9 +94,18 @@ void Catalog::loadPending() const {
   }
 }
 
-std::vector<KnownCertificate> Catalog::withSubject(const std::string& subject) const {
+void Catalog::load() const {
   std::lock_guard<std::mutex> lock(mutex_);
   loadPending();
+}
+
+bool Catalog::loaded() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loaders_.empty() && pending_.empty();
+}
+
+std::vector<KnownCertificate> Catalog::withSubject(const std::string& subject) const {
+  std::lock_guard<std::mutex> lock(mutex_);
   std::vector<KnownCertificate> out;
   auto [begin, end] = by_subject_.equal_range(subject);
   std::vector<size_t> slots;

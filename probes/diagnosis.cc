@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include "probes/diagnosis_parts.h"
 #include "probes/diagnosis_text.h"
+#include "probes/transport_causes.h"
+#include "truststore/certificate_importer.h"
 #include "truststore/certificate_status.h"
 #include "truststore/chain_verifier.h"
 
@@ -17,6 +20,7 @@ namespace {
 // anything cannot fix an expired certificate), then what the connector must trust, then the
 // rest of what the server must fix.
 constexpr DiagnosisCode kPriority[] = {
+    DiagnosisCode::StartTlsOnLdapsPort,
     DiagnosisCode::DnsFailure,
     DiagnosisCode::ConnectionRefused,
     DiagnosisCode::Timeout,
@@ -24,16 +28,28 @@ constexpr DiagnosisCode kPriority[] = {
     DiagnosisCode::StartTlsUnsupported,
     DiagnosisCode::ProtocolMismatch,
     DiagnosisCode::ProtocolError,
+    DiagnosisCode::CertificateTooLarge,
+    DiagnosisCode::PathBuildingLimit,
+    DiagnosisCode::CompromisedRoot,
+    DiagnosisCode::Revoked,
+    DiagnosisCode::BadSignature,
     DiagnosisCode::Expired,
     DiagnosisCode::NotYetValid,
+    DiagnosisCode::NotForServerAuth,
+    DiagnosisCode::IssuerNotCa,
+    DiagnosisCode::PathLengthExceeded,
+    DiagnosisCode::NameConstraintsViolated,
+    DiagnosisCode::UnknownCriticalExtension,
     DiagnosisCode::SelfSigned,
     DiagnosisCode::WrongEnvironment,
     DiagnosisCode::MissingIntermediate,
     DiagnosisCode::UntrustedRoot,
     DiagnosisCode::HostnameMismatch,
+    DiagnosisCode::NoSubjectAltName,
     DiagnosisCode::WeakCrypto,
     DiagnosisCode::ClientCertificateRequired,
     DiagnosisCode::TlsHandshakeFailed,
+    DiagnosisCode::RevocationUnknown,
 };
 
 int rank(DiagnosisCode code) {
@@ -45,20 +61,11 @@ int rank(DiagnosisCode code) {
   return static_cast<int>(std::size(kPriority));
 }
 
-std::string quoted(const truststore::Certificate& c) {
-  const auto& i = c.info();
-  return "'" + (i.subject_cn.empty() ? i.subject : i.subject_cn) + "'";
-}
+using detail::addProblem;
+using detail::quoted;
 
-std::string role(const Diagnosis& d, const CertificatePtr& c) {
-  if (!d.presented.empty() && c == d.presented[0]) {
-    return "the server certificate " + quoted(*c);
-  }
-  return (c->info().self_signed ? "root " : "intermediate ") + quoted(*c);
-}
-
-void add(Diagnosis& d, DiagnosisCode code, const CertificatePtr& cert, std::string detail) {
-  d.problems.push_back({code, cert ? cert->sha256() : "", std::move(detail)});
+void add(Diagnosis& d, DiagnosisCode code, const CertificatePtr& cert, std::string text) {
+  addProblem(d, code, cert, std::move(text));
 }
 
 std::optional<DiagnosisCode> transportCode(CaptureFailure f) {
@@ -82,142 +89,28 @@ std::optional<DiagnosisCode> transportCode(CaptureFailure f) {
   }
 }
 
-// The chain does not reach an anchor: walk up from the leaf through what the server sent and
-// then what the catalog knows, and name the missing piece.
-void explainUntrusted(Diagnosis& d, const truststore::VerifyOutcome& v, const TrustAnchors& trust,
-                      const Catalog& catalog) {
-  const CertificatePtr& leaf = d.presented[0];
-  if (leaf->info().self_signed) {
-    add(d, DiagnosisCode::SelfSigned, leaf,
-        "the server certificate " + quoted(*leaf) +
-            " is self-signed and the connector does not trust it");
-    d.candidate = InstallCandidate{leaf, "server", "presented", ""};
-    d.path = {leaf};
-    return;
-  }
-  std::vector<CertificatePtr> walk{leaf};
-  std::vector<std::string> sources{"presented"};
-  std::vector<std::string> entries{""};
-  CertificatePtr lookalike;
-  CertificatePtr missing_intermediate;
-  std::string missing_source, missing_entry;
-  CertificatePtr cur = leaf;
-  for (int depth = 0; depth < 16 && !cur->info().self_signed; ++depth) {
-    CertificatePtr next;
-    for (const auto& p : d.presented) {
-      if (p != cur && p->info().subject == cur->info().issuer && p->isIssuerOf(*cur) &&
-          std::find(walk.begin(), walk.end(), p) == walk.end()) {
-        next = p;
-        break;
-      }
-    }
-    if (next) {
-      walk.push_back(next);
-      sources.push_back("presented");
-      entries.push_back("");
-      cur = next;
-      continue;
-    }
-    if (!lookalike) {
-      for (const auto& a : trust.set().findBySubject(X509_get_issuer_name(cur->x509()))) {
-        if (!a->isIssuerOf(*cur)) {
-          lookalike = a;
-          break;
-        }
-      }
-    }
-    auto known = catalog.issuersOf(*cur);
-    if (known.empty()) {
-      break;
-    }
-    const KnownCertificate& k = known[0];
-    if (!k.cert->info().self_signed && !missing_intermediate) {
-      missing_intermediate = k.cert;
-      missing_source = k.source;
-      missing_entry = k.entry;
-    }
-    walk.push_back(k.cert);
-    sources.push_back(k.source);
-    entries.push_back(k.entry);
-    cur = k.cert;
-  }
-  d.path = walk;
-  const CertificatePtr& top = walk.back();
-  bool top_is_root = top->info().self_signed;
-  std::string root_source = sources.back();
-  std::string root_entry = entries.back();
-  if (lookalike) {
-    add(d, DiagnosisCode::WrongEnvironment, lookalike,
-        "the connector trusts " + quoted(*lookalike) + " (" +
-            truststore::shortFingerprint(lookalike->sha256()) +
-            "), which has the name of the issuer the server needs but a different key: "
-            "a certificate of another environment (test vs. production) or a CA that was re-keyed");
-  } else if (missing_intermediate) {
-    add(d, DiagnosisCode::MissingIntermediate, missing_intermediate,
-        "the server does not send intermediate " + quoted(*missing_intermediate) +
-            " and the connector does not trust it");
-    d.candidate =
-        InstallCandidate{missing_intermediate, "intermediate", missing_source, missing_entry};
-    return;
-  } else if (!v.error_text.empty() && v.error != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT &&
-             v.error != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY &&
-             v.error != X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE &&
-             v.error != X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN &&
-             v.error != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
-    CertificatePtr at = v.failedCertificate();
-    if (!at) {
-      at = leaf;
-    }
-    add(d, DiagnosisCode::UntrustedRoot, at,
-        "the path to the connector's trust is not valid: " + v.error_text + " (at " + role(d, at) +
-            ")");
-  } else if (top_is_root) {
-    add(d, DiagnosisCode::UntrustedRoot, top,
-        "the chain ends at root " + quoted(*top) + ", which the connector does not trust");
-  } else {
-    add(d, DiagnosisCode::UntrustedRoot, nullptr,
-        "the issuer of " + role(d, top) + " ('" + top->info().issuer +
-            "') is not trusted by the connector and not known on this machine");
-  }
-  if (top_is_root) {
-    d.candidate = InstallCandidate{top, "root", root_source, root_entry};
-  } else {
-    d.unknown_issuer_of = top;
-  }
-}
-
-void checkDates(Diagnosis& d, UnixTime now) {
-  std::set<std::string> seen;
-  auto judge = [&](const CertificatePtr& c) {
-    if (!seen.insert(c->sha256()).second) {
-      return;
-    }
-    const auto& i = c->info();
-    if (i.not_after < now) {
-      add(d, DiagnosisCode::Expired, c, role(d, c) + " expired on " + formatRfc3339(i.not_after));
-    } else if (i.not_before > now) {
-      add(d, DiagnosisCode::NotYetValid, c,
-          role(d, c) + " is not valid before " + formatRfc3339(i.not_before) +
-              " (check the server's and this machine's clocks)");
-    }
-  };
-  for (const auto& c : d.presented)
-    judge(c);
-  for (const auto& c : d.path)
-    judge(c);
-  if (d.candidate)
-    judge(d.candidate->cert);
-}
-
 void checkHostname(Diagnosis& d, const std::string& host) {
   if (host.empty()) {
     return;
   }
   const CertificatePtr& leaf = d.presented[0];
-  int match = truststore::isIpLiteral(host)
-                  ? X509_check_ip_asc(leaf->x509(), host.c_str(), 0)
-                  : X509_check_host(leaf->x509(), host.c_str(), host.size(), 0, nullptr);
+  bool ip = truststore::isIpLiteral(host);
+  int match = ip ? X509_check_ip_asc(leaf->x509(), host.c_str(), 0)
+                 : X509_check_host(leaf->x509(), host.c_str(), host.size(),
+                                   X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, nullptr);
   if (match == 1) {
+    return;
+  }
+  bool has_names = false;
+  for (const auto& san : leaf->info().sans) {
+    has_names = has_names || san.rfind("DNS:", 0) == 0 || san.rfind("IP:", 0) == 0;
+  }
+  if (!has_names && !ip &&
+      X509_check_host(leaf->x509(), host.c_str(), host.size(), 0, nullptr) == 1) {
+    add(d, DiagnosisCode::NoSubjectAltName, leaf,
+        "the server certificate names '" + host +
+            "' only in its subject CN and has no subjectAltName: Chrome, Go, Python and most "
+            "modern runtimes refuse it, only old OpenSSL-based clients fall back to the CN");
     return;
   }
   std::string names;
@@ -233,20 +126,6 @@ void checkHostname(Diagnosis& d, const std::string& host) {
   }
   add(d, DiagnosisCode::HostnameMismatch, leaf,
       "the server certificate is for " + names + ", not for '" + host + "'");
-}
-
-void checkWeakness(Diagnosis& d) {
-  std::set<std::string> seen;
-  auto judge = [&](const CertificatePtr& c) {
-    std::string reason;
-    if (seen.insert(c->sha256()).second && truststore::isWeak(c->info(), &reason)) {
-      add(d, DiagnosisCode::WeakCrypto, c, role(d, c) + " is weak: " + reason);
-    }
-  };
-  for (const auto& c : d.presented)
-    judge(c);
-  for (const auto& c : d.path)
-    judge(c);
 }
 
 // A server that negotiates below TLS 1.2 offers nothing newer (TLS picks the highest common
@@ -340,6 +219,77 @@ Result<CertificatePtr> parsePresentedCertificate(const std::string& der) {
   return cert;
 }
 
+std::vector<truststore::PathCandidate> fetchedIssuers(const Capture& capture) {
+  std::vector<truststore::PathCandidate> out;
+  for (const auto& f : capture.fetched) {
+    if (f.purpose != FetchPurpose::CaIssuers || f.body.empty()) {
+      continue;
+    }
+    auto material = truststore::parseImport(f.body, f.url, [] { return std::nullopt; });
+    if (!material) {
+      continue;
+    }
+    for (const auto& cert : material->certificates) {
+      out.push_back({cert, "aia", "", false, false});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The revocation evidence of a capture, per certificate it was fetched for.
+std::unordered_map<std::string, truststore::RevocationEvidence> revocationEvidence(
+    const Capture& capture, const std::vector<CertificatePtr>& presented) {
+  std::unordered_map<std::string, truststore::RevocationEvidence> out;
+  for (const auto& f : capture.fetched) {
+    if (f.purpose == FetchPurpose::CaIssuers) {
+      continue;
+    }
+    auto& e = out[f.about];
+    if (!f.error.empty()) {
+      e.fetch_errors.push_back(f.url + ": " + f.error);
+    } else if (f.purpose == FetchPurpose::Crl) {
+      e.crls.push_back(f.body);
+    } else {
+      e.ocsp_responses.push_back(f.body);
+    }
+  }
+  if (!capture.ocsp_stapled.empty() && !presented.empty()) {
+    auto& e = out[presented[0]->sha256()];
+    e.ocsp_responses.push_back(capture.ocsp_stapled);
+    e.ocsp_stapled = true;
+  }
+  return out;
+}
+
+void judgeChain(Diagnosis& d, const Capture& capture, const TrustAnchors& trust,
+                const Catalog& catalog, const DiagnoseOptions& options) {
+  auto evidence = revocationEvidence(capture, d.presented);
+  truststore::PathBuildRequest request;
+  request.leaf = d.presented[0];
+  for (size_t i = 1; i < d.presented.size(); ++i) {
+    request.extra.push_back({d.presented[i], "presented", "", false, true});
+  }
+  for (auto& c : fetchedIssuers(capture)) {
+    request.extra.push_back(std::move(c));
+  }
+  request.anchors = &trust.set();
+  request.more_issuers = [&catalog](const truststore::Certificate& child) {
+    std::vector<truststore::PathCandidate> out;
+    for (const auto& k : catalog.withSubject(child.info().issuer)) {
+      out.push_back({k.cert, k.source, k.entry, false, false});
+    }
+    return out;
+  };
+  request.now = options.now;
+  request.revocation = options.revocation;
+  request.revocation_evidence = &evidence;
+  detail::explainPaths(d, truststore::buildPaths(request), trust, options.now);
+}
+
+}  // namespace
+
 Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Catalog& catalog,
                    const DiagnoseOptions& options) {
   Diagnosis d;
@@ -349,6 +299,9 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
   }
   if (auto code = transportCode(capture.failure)) {
     add(d, *code, nullptr, capture.detail);
+  }
+  for (auto& p : transportEvidenceProblems(capture)) {
+    addProblem(d, p.code, nullptr, p.detail, p.warning);
   }
   for (size_t i = 0; i < capture.chain_der.size(); ++i) {
     auto cert = parsePresentedCertificate(capture.chain_der[i]);
@@ -360,14 +313,8 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
     d.presented.push_back(*cert);
   }
   if (!d.presented.empty()) {
-    truststore::VerifyOutcome v = trust.verifyTrust(d.presented);
-    d.path = v.path;
-    if (!v.ok) {
-      explainUntrusted(d, v, trust, catalog);
-    }
-    checkDates(d, options.now);
+    judgeChain(d, capture, trust, catalog, options);
     checkHostname(d, host);
-    checkWeakness(d);
   }
   checkProtocolVersion(d, capture);
   checkClientCertificate(d, capture, options.identity_configured);
@@ -376,7 +323,8 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
                           capture.failure == CaptureFailure::AfterHandshake;
   bool explained = std::any_of(d.problems.begin(), d.problems.end(), [](const Problem& p) {
     return p.code == DiagnosisCode::ClientCertificateRequired ||
-           p.code == DiagnosisCode::WeakCrypto;
+           p.code == DiagnosisCode::WeakCrypto || p.code == DiagnosisCode::CertificateTooLarge ||
+           p.code == DiagnosisCode::StartTlsOnLdapsPort;
   });
   if (handshake_failed && !explained) {
     std::string alert = capture.alert_received >= 0
@@ -386,9 +334,14 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
   } else if (!transport_failed && !handshake_failed && d.presented.empty()) {
     add(d, DiagnosisCode::TlsHandshakeFailed, nullptr, "the server presented no certificate");
   }
-  std::stable_sort(d.problems.begin(), d.problems.end(),
-                   [](const Problem& a, const Problem& b) { return rank(a.code) < rank(b.code); });
-  d.code = d.problems.empty() ? DiagnosisCode::Ok : d.problems[0].code;
+  // Errors before warnings, each in cause order.
+  std::stable_sort(d.problems.begin(), d.problems.end(), [](const Problem& a, const Problem& b) {
+    if (a.warning != b.warning) {
+      return !a.warning;
+    }
+    return rank(a.code) < rank(b.code);
+  });
+  d.code = d.problems.empty() || d.problems[0].warning ? DiagnosisCode::Ok : d.problems[0].code;
   d.summary = summarize(d, capture, host);
   return d;
 }

@@ -14,6 +14,8 @@
 #include "truststore/anchor_set.h"
 #include "truststore/chain_verifier.h"
 #include "truststore/ossl.h"
+#include "truststore/path_builder.h"
+#include "truststore/revocation.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::probes {
@@ -34,8 +36,10 @@ std::string diagnosisCodeTable();
 
 struct Problem {
   DiagnosisCode code = DiagnosisCode::Ok;
+  // A warning (isWarning(code), or revocation unknown under soft-fail) does not fail the probe.
   std::string certificate;  // sha256 of the certificate it is about, "" when none
   std::string detail;       // one sentence naming the certificate and what is wrong
+  bool warning = false;
 };
 
 // The certificate that would make the connector trust the server, when one was identified.
@@ -55,6 +59,8 @@ struct Diagnosis {
   std::optional<InstallCandidate> candidate;
   // The certificate whose issuer nobody knows (for asking the owner), or null.
   truststore::CertificatePtr unknown_issuer_of;
+  // Every path the builder tried, best first (for --json's paths_tried and the human tree).
+  std::vector<truststore::CertPath> paths_tried;
   bool ok() const { return code == DiagnosisCode::Ok; }
 };
 
@@ -83,13 +89,19 @@ class TrustAnchors {
 Result<truststore::CertificatePtr> parsePresentedCertificate(const std::string& der);
 
 struct DiagnoseOptions {
-  UnixTime now = 0;  // required
+  UnixTime now = 0;  // required: diagnose() has no clock
   std::string host;  // the name the certificate must carry; "" = capture.servername
   bool identity_configured = false;
+  truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
 };
 
+// Pure: reads no file and no store. The catalog is consulted only for certificates it has
+// already loaded (the shell calls Catalog::load() first when it wants them searched).
 Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Catalog& catalog,
                    const DiagnoseOptions& options);
+
+// The certificates the capture's AIA fetches brought, as path candidates (source "aia").
+std::vector<truststore::PathCandidate> fetchedIssuers(const Capture& capture);
 
 // For the human output: the messages users meet elsewhere for this cause (Java, OpenSSL/curl,
 // LDAP), so a search for the ticket's error text lands here.

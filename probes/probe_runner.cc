@@ -38,14 +38,14 @@ AiaBudget aiaBudget(const Capture& capture, const CaptureRequest& request,
   return b;
 }
 
-// Follows AIA caIssuers of the certificate whose issuer is unknown, adding what it finds to the
-// catalog as source "aia", within `budget`. Returns true when something new was added.
-bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOptions& options,
+// Follows AIA caIssuers of the certificate whose issuer is unknown, recording what it fetched
+// (or why it could not) in the capture as evidence, within `budget`. Returns true when a
+// certificate was fetched.
+bool fetchMissingIssuer(const Diagnosis& d, Capture& capture, const RunnerOptions& options,
                         AiaBudget& budget) {
   if (!options.fetch_aia || !d.unknown_issuer_of) {
     return false;
   }
-  bool added = false;
   for (const auto& url : d.unknown_issuer_of->info().ca_issuers) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
       continue;
@@ -58,23 +58,22 @@ bool fetchMissingIssuer(const Diagnosis& d, Catalog& catalog, const RunnerOption
       continue;
     }
     --budget.urls_left;
+    FetchedObject fetched{FetchPurpose::CaIssuers, url, d.unknown_issuer_of->sha256(), "", ""};
     auto bytes = fetchBounded(url, budget.secondsLeft(), options.aia_max_bytes);
     if (!bytes) {
+      fetched.error = bytes.error().message;
+      capture.fetched.push_back(std::move(fetched));
       continue;
     }
-    auto material = truststore::parseImport(*bytes, url, [] { return std::nullopt; });
-    if (!material) {
-      continue;
-    }
-    for (const auto& cert : material->certificates) {
-      catalog.add(cert, "aia");
-      added = true;
-    }
-    if (added) {
-      break;
+    fetched.body = std::move(*bytes);
+    bool usable = truststore::parseImport(fetched.body, url, [] { return std::nullopt; })
+                      .has_value();
+    capture.fetched.push_back(std::move(fetched));
+    if (usable) {
+      return true;
     }
   }
-  return added;
+  return false;
 }
 
 ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
@@ -82,9 +81,15 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
   ProbeResult result;
   DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
-  // An issuer reached through AIA may itself point further up (intermediate -> root).
+  // The shell's I/O, each step only when the diagnosis so far needs it: the known
+  // certificates (library, catalogs, system bundle), then AIA issuers, which may point
+  // further up (intermediate -> root).
+  if (!result.diagnosis.ok() && !catalog.loaded()) {
+    catalog.load();
+    result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  }
   AiaBudget budget = aiaBudget(capture, job.request, options);
-  for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, catalog, options, budget);
+  for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, capture, options, budget);
        ++hop) {
     result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   }
@@ -100,6 +105,7 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
 
 ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
                             UnixTime now) {
+  catalog.load();
   ProbeResult result;
   result.diagnosis =
       diagnose(capture, *job.trust, catalog, {now, capture.servername, job.identity_configured});

@@ -85,11 +85,12 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
                    : "Check the host name, the port and the firewalls between this machine and " +
                          host + ".";
       return r;
-    case DiagnosisCode::UntrustedRoot:
-    case DiagnosisCode::MissingIntermediate:
-    case DiagnosisCode::SelfSigned:
-    case DiagnosisCode::WrongEnvironment:
-      break;
+    case DiagnosisCode::StartTlsOnLdapsPort:
+      r.action = RecommendedAction::CheckNetwork;
+      r.note = "Use ldaps://" + capture.target.urlHost() + ":" +
+               std::to_string(capture.target.port) +
+               " for this port (or the server's StartTLS port, usually 389, with ldap://).";
+      return r;
     case DiagnosisCode::ClientCertificateRequired:
       r.action = RecommendedAction::ConfigureIdentity;
       r.command =
@@ -99,8 +100,29 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
           "Please tell us which CA your server accepts client certificates from, and issue "
           "a client certificate for our connection from it.";
       return r;
-    default:
+    case DiagnosisCode::CompromisedRoot:
       r.action = RecommendedAction::FixServer;
+      r.note =
+          "Nothing to install, and never trust this root: its private key is public. A chain "
+          "ending there usually means TLS interception (an antivirus, a proxy or adware "
+          "re-signing connections): remove it from this machine and connect without it.";
+      r.request_text = "The TLS service at " + ctx.url +
+                       " is presented with a certificate from a root whose private key is "
+                       "public: " +
+                       detail + ". Please check for TLS interception on the path.";
+      return r;
+    case DiagnosisCode::UntrustedRoot:
+    case DiagnosisCode::MissingIntermediate:
+    case DiagnosisCode::SelfSigned:
+    case DiagnosisCode::WrongEnvironment:
+      break;
+    default:
+      if (d.candidate) {
+        break;  // e.g. an expired trusted root whose re-issue is known: install the re-issue
+      }
+      r.action = RecommendedAction::FixServer;
+      r.note = "Nothing to install: no certificate the connector could trust would fix this; "
+               "the server owner must change the server's certificate or configuration.";
       r.request_text =
           "The TLS service at " + ctx.url + " needs a fix on the server side: " + detail + ".";
       return r;
