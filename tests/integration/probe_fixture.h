@@ -26,12 +26,18 @@ class ProbeFixture {
   std::string catalog(const std::vector<CertificatePtr>& certs);
   RunResult run(std::vector<std::string> args, const RunOptions& options = {});
   // `trustctl probe ARGS --json --no-system-catalog`; the last JSON object printed.
+  // With TRUSTCTL_GOLDEN_RECORD=DIR set, the probe also records its captures and writes a
+  // golden case into DIR (tests/probes/golden_replay_test.cc replays them).
   nlohmann::json probe(std::vector<std::string> args, RunResult* raw = nullptr);
   std::string storeDir() const { return dir_.file("store"); }
   const TempDir& dir() const { return dir_; }
   TestPki pki;
 
  private:
+  // Writes one golden case (see scripts/record-golden.sh), or notes in skipped.txt why not.
+  void recordGolden(const std::string& golden_dir, const std::vector<std::string>& args,
+                    UnixTime now, const std::vector<nlohmann::json>& outputs,
+                    const std::string& record_file);
   TempDir dir_;
   int files_ = 0;
 };
