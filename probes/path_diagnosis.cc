@@ -165,8 +165,7 @@ bool compromised(const CertificatePtr& c) {
 
 void offer(Diagnosis& d, const truststore::PathElement& e, const std::string& kind) {
   if (!compromised(e.candidate.cert)) {
-    d.candidate =
-        InstallCandidate{e.candidate.cert, kind, e.candidate.source, e.candidate.entry};
+    d.candidate = InstallCandidate{e.candidate.cert, kind, e.candidate.source, e.candidate.entry};
   }
 }
 
@@ -177,8 +176,8 @@ void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bo
   const auto* missing = firstMissing(t);
   if (t.end == PathEnd::Limit) {
     addProblem(d, DiagnosisCode::PathBuildingLimit, nullptr,
-               "no verifier should accept this chain: path building stopped at " +
-                   limit_detail + " from " + role(d, d.presented[0]));
+               "no verifier should accept this chain: path building stopped at " + limit_detail +
+                   " from " + role(d, d.presented[0]));
     return;
   }
   if (t.end == PathEnd::Anchored && t.selfContained()) {

@@ -66,8 +66,8 @@ bool fetchMissingIssuer(const Diagnosis& d, Capture& capture, const RunnerOption
       continue;
     }
     fetched.body = std::move(*bytes);
-    bool usable = truststore::parseImport(fetched.body, url, [] { return std::nullopt; })
-                      .has_value();
+    bool usable =
+        truststore::parseImport(fetched.body, url, [] { return std::nullopt; }).has_value();
     capture.fetched.push_back(std::move(fetched));
     if (usable) {
       return true;

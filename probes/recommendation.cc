@@ -121,8 +121,9 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
         break;  // e.g. an expired trusted root whose re-issue is known: install the re-issue
       }
       r.action = RecommendedAction::FixServer;
-      r.note = "Nothing to install: no certificate the connector could trust would fix this; "
-               "the server owner must change the server's certificate or configuration.";
+      r.note =
+          "Nothing to install: no certificate the connector could trust would fix this; "
+          "the server owner must change the server's certificate or configuration.";
       r.request_text =
           "The TLS service at " + ctx.url + " needs a fix on the server side: " + detail + ".";
       return r;

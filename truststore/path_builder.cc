@@ -17,7 +17,9 @@ bool CertPath::selfContained() const {
   });
 }
 
-bool CertPath::flawless() const { return errorCount() == 0; }
+bool CertPath::flawless() const {
+  return errorCount() == 0;
+}
 
 size_t CertPath::errorCount() const {
   size_t n = 0;
@@ -42,7 +44,9 @@ namespace {
 
 // One certificate is the same CA as another when subject and key agree: a cross-signed copy
 // or a re-issue. A path never holds the same CA twice (that is a loop).
-std::string caIdentity(const Certificate& c) { return c.info().subject + "|" + c.info().spki_sha256; }
+std::string caIdentity(const Certificate& c) {
+  return c.info().subject + "|" + c.info().spki_sha256;
+}
 
 class Search {
  public:
@@ -117,8 +121,7 @@ class Search {
       return it->second;
     }
     if (++signature_checks_ > request_.limits.max_signature_checks) {
-      stop("over " + std::to_string(request_.limits.max_signature_checks) +
-           " signature checks");
+      stop("over " + std::to_string(request_.limits.max_signature_checks) + " signature checks");
       return false;
     }
     EVP_PKEY* pub = X509_get0_pubkey(issuer.x509());
@@ -178,17 +181,16 @@ class Search {
         bad_signature_.emplace(child.sha256() + issuers.back().cert->sha256(), !verified);
       }
     }
-    std::stable_sort(issuers.begin(), issuers.end(), [&](const auto& a, const auto& b) {
-      return preference(a) < preference(b);
-    });
+    std::stable_sort(issuers.begin(), issuers.end(),
+                     [&](const auto& a, const auto& b) { return preference(a) < preference(b); });
     return issuers;
   }
 
   // Trusted first, then certificates valid now, then what the server sent, then roots.
   int preference(const PathCandidate& c) const {
     const auto& i = c.cert->info();
-    bool current = !request_.check_validity ||
-                   (i.not_before <= request_.now && request_.now <= i.not_after);
+    bool current =
+        !request_.check_validity || (i.not_before <= request_.now && request_.now <= i.not_after);
     return (c.trusted ? 0 : 8) + (current ? 0 : 4) + (c.presented ? 0 : 2) +
            (i.self_signed ? 0 : 1);
   }

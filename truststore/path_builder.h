@@ -80,10 +80,10 @@ struct CertPath {
 };
 
 struct PathBuilderLimits {
-  int max_depth = 40;              // certificates on one path
-  int max_steps = 20000;           // candidate extensions tried over the whole search
+  int max_depth = 40;               // certificates on one path
+  int max_steps = 20000;            // candidate extensions tried over the whole search
   int max_signature_checks = 4000;  // distinct (child, issuer) signature verifications
-  int max_paths = 64;              // paths kept
+  int max_paths = 64;               // paths kept
 };
 
 struct PathBuildRequest {

@@ -17,9 +17,13 @@ void add(PathElement& e, PathErrorCode code, std::string detail, bool warning = 
   e.errors.push_back({code, std::move(detail), warning});
 }
 
-bool selfIssued(const Certificate& c) { return c.info().subject == c.info().issuer; }
+bool selfIssued(const Certificate& c) {
+  return c.info().subject == c.info().issuer;
+}
 
-uint32_t flags(const Certificate& c) { return X509_get_extension_flags(c.x509()); }
+uint32_t flags(const Certificate& c) {
+  return X509_get_extension_flags(c.x509());
+}
 
 std::string ekuText(const Certificate& c) {
   uint32_t xku = X509_get_extended_key_usage(c.x509());
@@ -116,8 +120,8 @@ void checkPurpose(CertPath& p, size_t i) {
 // Name constraints of element `i` apply to every certificate below it but self-issued CAs.
 void checkNameConstraints(CertPath& p, size_t i) {
   X509* ca = p.elements[i].candidate.cert->x509();
-  auto* nc = static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(ca, NID_name_constraints, nullptr,
-                                                             nullptr));
+  auto* nc =
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(ca, NID_name_constraints, nullptr, nullptr));
   if (!nc) {
     ossl::clearErrors();
     return;
@@ -133,7 +137,7 @@ void checkNameConstraints(CertPath& p, size_t i) {
       rc = NAME_CONSTRAINTS_check_CN(below.x509(), nc);
     }
     if (rc != X509_V_OK) {
-      std::string how = rc == X509_V_ERR_EXCLUDED_VIOLATION ? "excluded by"
+      std::string how = rc == X509_V_ERR_EXCLUDED_VIOLATION    ? "excluded by"
                         : rc == X509_V_ERR_PERMITTED_VIOLATION ? "outside what is permitted by"
                                                                : "not checkable against";
       add(p.elements[j], PathErrorCode::NameConstraints,
@@ -157,8 +161,8 @@ void checkRevocation(CertPath& p, size_t i, const PathBuildRequest& request) {
       evidence = &it->second;
     }
   }
-  e.revocation = judgeRevocation(*e.candidate.cert, *p.elements[i + 1].candidate.cert, *evidence,
-                                 request.now);
+  e.revocation =
+      judgeRevocation(*e.candidate.cert, *p.elements[i + 1].candidate.cert, *evidence, request.now);
   if (e.revocation.state == RevocationState::Revoked) {
     std::string why = e.revocation.reason.empty() ? "" : " (" + e.revocation.reason + ")";
     add(e, PathErrorCode::Revoked,

@@ -114,8 +114,8 @@ TEST_CASE("probe --connector without a URL probes its targets; --all every conne
   auto fleet = f.run({"probe", "--connector", "fleet", "--json", "--no-system-catalog"});
   CHECK(fleet.exit_code == 1);
   CHECK(lineCount(fleet.out) == 2);
-  CHECK_THAT(fleet.out,
-             Catch::Contains("\"code\":\"ok\"") && Catch::Contains("\"code\":\"untrusted_root\""));
+  CHECK_THAT(fleet.out, Catch::Contains("\"code\":\"ok\"") &&
+                            Catch::Contains("\"code\":\"missing_intermediate\""));
   auto all = f.run({"probe", "--all", "--no-system-catalog"});
   CHECK(all.exit_code == 1);
   CHECK_THAT(all.out, Catch::Contains("3 targets, 1 ok, 2 failing"));

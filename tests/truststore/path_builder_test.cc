@@ -13,8 +13,12 @@ using testing::TestPki;
 
 constexpr UnixTime kNow = 1'800'000'000;
 
-PathCandidate sent(const Issued& i) { return {i.cert, "presented", "", false, true}; }
-PathCandidate known(const Issued& i) { return {i.cert, "catalog", "", false, false}; }
+PathCandidate sent(const Issued& i) {
+  return {i.cert, "presented", "", false, true};
+}
+PathCandidate known(const Issued& i) {
+  return {i.cert, "catalog", "", false, false};
+}
 
 PathBuildRequest requestFor(const Issued& leaf, std::vector<PathCandidate> extra,
                             const AnchorSet* anchors) {
@@ -50,8 +54,8 @@ TEST_CASE("path builder: a trusted chain sent out of order is valid", "[truststo
   auto chain = pki.makeChain("Order");
   auto anchors = AnchorSet::fromCertificates({chain.root.cert});
   // The server sends the root first and the intermediate last: order does not matter.
-  auto r = buildPaths(requestFor(chain.leaf, {sent(chain.root), sent(chain.intermediate)},
-                                 anchors.get()));
+  auto r = buildPaths(
+      requestFor(chain.leaf, {sent(chain.root), sent(chain.intermediate)}, anchors.get()));
   REQUIRE(r.firstValid() != nullptr);
   CHECK(subjectsOf(*r.firstValid()) ==
         std::vector<std::string>{"localhost", "Order Intermediate CA", "Order Root CA"});
@@ -75,8 +79,10 @@ TEST_CASE("path builder: cross-signed roots, an expired old root and a valid new
   // The ISRG Root X1 / DST Root CA X3 shape: the server sends leaf, intermediate and the new
   // root cross-signed by the old, expired root; the self-signed new root is known elsewhere.
   TestPki pki(kNow);
-  auto old_root = pki.makeRoot("Old Root X3", {.not_before_offset = -3000LL * 86400,
-                                               .not_after_offset = -30LL * 86400});
+  CertOptions long_expired;
+  long_expired.not_before_offset = -3000LL * 86400;
+  long_expired.not_after_offset = -30LL * 86400;
+  auto old_root = pki.makeRoot("Old Root X3", long_expired);
   auto new_root = pki.makeRoot("New Root X1");
   CertOptions cross;
   cross.reuse_key = &new_root.key;
@@ -130,16 +136,18 @@ TEST_CASE("path builder: cross-signing the other way (old root signed by the new
   auto anchors = AnchorSet::fromCertificates({new_root.cert});
   auto r = buildPaths(requestFor(leaf, {sent(inter), sent(old_by_new)}, anchors.get()));
   REQUIRE(r.firstValid() != nullptr);
-  CHECK(subjectsOf(*r.firstValid()) ==
-        std::vector<std::string>{"legacy.example.test", "Bridge Issuing", "Bridge Old",
-                                 "Bridge New"});
+  CHECK(subjectsOf(*r.firstValid()) == std::vector<std::string>{"legacy.example.test",
+                                                                "Bridge Issuing", "Bridge Old",
+                                                                "Bridge New"});
 }
 
 TEST_CASE("path builder: an expired intermediate with a valid re-issue backtracks",
           "[truststore][paths]") {
   TestPki pki(kNow);
   auto root = pki.makeRoot("Backtrack Root");
-  CertOptions expired{.not_before_offset = -400LL * 86400, .not_after_offset = -1LL * 86400};
+  CertOptions expired;
+  expired.not_before_offset = -400LL * 86400;
+  expired.not_after_offset = -1LL * 86400;
   auto old_inter = pki.makeIntermediate(root, "Backtrack Issuing", expired);
   CertOptions same_key;
   same_key.reuse_key = &old_inter.key;
@@ -151,11 +159,12 @@ TEST_CASE("path builder: an expired intermediate with a valid re-issue backtrack
   CHECK(r.firstValid()->elements[1].candidate.cert == new_inter.cert);
 }
 
-TEST_CASE("path builder: a CA:FALSE issuer is named, not called untrusted",
-          "[truststore][paths]") {
+TEST_CASE("path builder: a CA:FALSE issuer is named, not called untrusted", "[truststore][paths]") {
   TestPki pki(kNow);
   auto root = pki.makeRoot("NotCa Root");
-  auto fake = pki.makeIntermediate(root, "NotCa Issuing", {.force_not_ca = true});
+  CertOptions not_ca;
+  not_ca.force_not_ca = true;
+  auto fake = pki.makeIntermediate(root, "NotCa Issuing", not_ca);
   auto leaf = pki.makeLeaf(fake, "x.example.test");
   auto anchors = AnchorSet::fromCertificates({root.cert});
   auto r = buildPaths(requestFor(leaf, {sent(fake)}, anchors.get()));
