@@ -170,31 +170,7 @@ void checkClientCertificate(Diagnosis& d, const Capture& c, bool identity_config
 }  // namespace
 
 TrustAnchors::TrustAnchors(truststore::AnchorSetPtr anchors)
-    : anchors_(anchors ? std::move(anchors) : truststore::AnchorSet::fromCertificates({})),
-      store_(anchors_->newX509Store()) {}
-
-truststore::VerifyOutcome TrustAnchors::verifyTrust(
-    const std::vector<CertificatePtr>& presented) const {
-  constexpr size_t kMaxRemembered = 4096;
-  std::string key;
-  for (const auto& c : presented) {
-    key += c->sha256();
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = verified_.find(key);
-    if (it != verified_.end()) {
-      return it->second;
-    }
-  }
-  truststore::VerifyOutcome v = truststore::verifyChain(presented, store_.get(), {0, "", false});
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (verified_.size() >= kMaxRemembered) {
-    verified_.clear();
-  }
-  verified_.emplace(std::move(key), v);
-  return v;
-}
+    : anchors_(anchors ? std::move(anchors) : truststore::AnchorSet::fromCertificates({})) {}
 
 Result<CertificatePtr> parsePresentedCertificate(const std::string& der) {
   constexpr size_t kMaxRemembered = 2048;

@@ -64,24 +64,14 @@ struct Diagnosis {
   bool ok() const { return code == DiagnosisCode::Ok; }
 };
 
-// A connector's anchors with the X509_STORE made once for them and shared by every
-// verification of that connector (thread-safe). It remembers the trust verdict of chains it
-// has seen: targets of one fleet present the same intermediates, often the same chain, and a
-// trust-only verification (no time, no name) of identical certificates gives identical results.
+// A connector's anchors, shared by every diagnosis of that connector (thread-safe).
 class TrustAnchors {
  public:
   explicit TrustAnchors(truststore::AnchorSetPtr anchors);
   const truststore::AnchorSet& set() const { return *anchors_; }
-  X509_STORE* store() const { return store_.get(); }
-  // verifyChain(presented, store(), {any, "", check_time=false}), memoized by fingerprints.
-  truststore::VerifyOutcome verifyTrust(
-      const std::vector<truststore::CertificatePtr>& presented) const;
 
  private:
   truststore::AnchorSetPtr anchors_;
-  ossl::X509StorePtr store_;
-  mutable std::mutex mutex_;
-  mutable std::unordered_map<std::string, truststore::VerifyOutcome> verified_;
 };
 
 // Parses a presented certificate, reusing the object when the same DER was parsed before in

@@ -198,7 +198,7 @@ Verdict ConnectorTrust::verify(const TrustSnapshot& snapshot,
   options.now = wallClockNow();
   options.host = host;
   truststore::VerifyOutcome outcome =
-      truststore::verifyChain(presented, snapshot.x509Store(), options);
+      truststore::verifyChain(presented, *snapshot.impl().anchors, options);
   verdict.ok = outcome.ok;
   verdict.x509_error = outcome.error;
   if (!outcome.ok) {

@@ -13,6 +13,7 @@ namespace {
 VerifyOutcome failure(int error, std::string text) {
   VerifyOutcome out;
   out.error = error;
+  out.error_name = "no_certificate";
   out.error_text = std::move(text);
   return out;
 }
@@ -38,71 +39,142 @@ bool expectHost(X509_VERIFY_PARAM* param, const std::string& host) {
                            : X509_VERIFY_PARAM_set1_host(param, bare.c_str(), bare.size()) == 1;
 }
 
-VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
-                          const VerifyOptions& options) {
-  ossl::X509StorePtr store = anchors.newX509Store();
-  if (!store) {
-    return failure(X509_V_ERR_OUT_OF_MEM, "could not create a certificate store");
+bool matchesHost(const Certificate& leaf, const std::string& host) {
+  std::string bare = bareHost(host);
+  if (isIpLiteral(bare)) {
+    return X509_check_ip_asc(leaf.x509(), bare.c_str(), 0) == 1;
   }
-  return verifyChain(presented, store.get(), options);
+  int rc = X509_check_host(
+      leaf.x509(), bare.c_str(), bare.size(),
+      X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
+  ossl::clearErrors();
+  return rc == 1;
 }
 
-VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STORE* store,
+namespace {
+
+// OpenSSL's number for the same fault, so scripts written against `openssl verify` keep
+// working; the words are trustctl's own.
+int x509ErrorFor(PathErrorCode code) {
+  switch (code) {
+    case PathErrorCode::Expired:
+      return X509_V_ERR_CERT_HAS_EXPIRED;
+    case PathErrorCode::NotYetValid:
+      return X509_V_ERR_CERT_NOT_YET_VALID;
+    case PathErrorCode::BadSignature:
+      return X509_V_ERR_CERT_SIGNATURE_FAILURE;
+    case PathErrorCode::IssuerNotCa:
+      return X509_V_ERR_INVALID_CA;
+    case PathErrorCode::PathLength:
+      return X509_V_ERR_PATH_LENGTH_EXCEEDED;
+    case PathErrorCode::NotForServerAuth:
+    case PathErrorCode::LeafKeyUsage:
+      return X509_V_ERR_INVALID_PURPOSE;
+    case PathErrorCode::NameConstraints:
+      return X509_V_ERR_PERMITTED_VIOLATION;
+    case PathErrorCode::Weak:
+      return X509_V_ERR_CA_MD_TOO_WEAK;
+    case PathErrorCode::UnknownCritical:
+      return X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
+    case PathErrorCode::Revoked:
+      return X509_V_ERR_CERT_REVOKED;
+    case PathErrorCode::RevocationUnknown:
+      return X509_V_ERR_UNABLE_TO_GET_CRL;
+    case PathErrorCode::Profile:
+    case PathErrorCode::Malformed:
+      return X509_V_ERR_INVALID_EXTENSION;
+  }
+  return X509_V_ERR_UNSPECIFIED;
+}
+
+void failWith(VerifyOutcome& out, int error, std::string name, std::string text, int depth) {
+  out.ok = false;
+  out.error = error;
+  out.error_name = std::move(name);
+  out.error_text = std::move(text);
+  out.error_depth = depth;
+}
+
+// Why the best path is not valid: its first fault from the leaf up, else why it is not trusted.
+void explainBest(VerifyOutcome& out, const CertPath& best, const std::string& limit) {
+  for (size_t i = 0; i < best.elements.size(); ++i) {
+    for (const auto& err : best.elements[i].errors) {
+      if (!err.warning) {
+        const auto& who = best.elements[i].candidate.cert->info();
+        failWith(out, x509ErrorFor(err.code), std::string(pathErrorName(err.code)),
+                 "'" + (who.subject_cn.empty() ? who.subject : who.subject_cn) + "' " + err.detail,
+                 static_cast<int>(i));
+        return;
+      }
+    }
+  }
+  int top = static_cast<int>(best.elements.size()) - 1;
+  const auto& info = best.elements.back().candidate.cert->info();
+  switch (best.end) {
+    case PathEnd::UntrustedRoot:
+      failWith(
+          out,
+          top == 0 ? X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT : X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+          "untrusted", "the path ends at root '" + info.subject + "', which is not trusted", top);
+      return;
+    case PathEnd::Limit:
+      failWith(out, X509_V_ERR_CERT_CHAIN_TOO_LONG, "path_building_limit",
+               "path building stopped: " + limit, top);
+      return;
+    case PathEnd::NoIssuer:
+      failWith(out, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "untrusted",
+               "the issuer of '" + info.subject + "' ('" + info.issuer + "') is not known", top);
+      return;
+    case PathEnd::Anchored:
+      failWith(out, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "untrusted",
+               "the path needs certificates that were not given", top);
+      return;
+  }
+}
+
+}  // namespace
+
+VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
                           const VerifyOptions& options) {
   if (presented.empty()) {
     return failure(X509_V_ERR_UNSPECIFIED, "no certificate was presented");
   }
-  ossl::X509StackPtr untrusted(sk_X509_new_null());
+  PathBuildRequest request;
+  request.leaf = presented[0];
   for (size_t i = 1; i < presented.size(); ++i) {
-    ossl::X509Ptr ref = ossl::upRef(presented[i]->x509());
-    if (sk_X509_push(untrusted.get(), ref.get()) > 0) {
-      ref.release();
-    }
+    request.extra.push_back({presented[i], "presented", "", false, true});
   }
-  ossl::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store, presented[0]->x509(), untrusted.get()) != 1) {
-    ossl::clearErrors();
-    return failure(X509_V_ERR_OUT_OF_MEM, "could not start a verification");
-  }
-  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-  if (options.check_time) {
-    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(options.now));
-  } else {
-    // Not with set_time: OpenSSL lets an explicit check time win over NO_CHECK_TIME.
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
-  }
-  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
-  if (!options.host.empty()) {
-    expectHost(param, options.host);
-  }
-  int rc = X509_verify_cert(ctx.get());
+  request.anchors = &anchors;
+  request.now = options.now;
+  request.check_validity = options.check_time;
+  request.any_trusted_is_anchor = options.partial_chain;
+  request.profile_checks = options.profile_checks;
+  request.revocation = options.revocation;
+  request.revocation_evidence = options.revocation_evidence;
   VerifyOutcome out;
-  out.ok = rc == 1;
-  out.error = out.ok ? 0 : X509_STORE_CTX_get_error(ctx.get());
-  out.error_text = X509_verify_cert_error_string(out.error);
-  out.error_depth = out.ok ? -1 : X509_STORE_CTX_get_error_depth(ctx.get());
-  ossl::X509StackPtr chain(X509_STORE_CTX_get1_chain(ctx.get()));
-  for (int i = 0; i < sk_X509_num(chain.get()); ++i) {
-    X509* x = sk_X509_value(chain.get(), i);
-    // Reuse the caller's objects where the chain holds them, so fingerprints are computed once.
-    CertificatePtr match;
-    for (const auto& p : presented) {
-      if (p->x509() == x) {
-        match = p;
-      }
+  out.paths = buildPaths(request);
+  if (const CertPath* valid = out.paths.firstValid()) {
+    for (const auto& e : valid->elements) {
+      out.path.push_back(e.candidate.cert);
     }
-    if (!match) {
-      auto parsed = Certificate::fromX509(x);
-      if (parsed) {
-        match = *parsed;
-      }
+    out.ok = true;
+    if (!options.host.empty() && !matchesHost(*presented[0], options.host)) {
+      failWith(
+          out,
+          isIpLiteral(options.host) ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH,
+          "hostname_mismatch",
+          "the certificate is not for '" + bareHost(options.host) +
+              "' (its subjectAltName does not name it; the CN is not used)",
+          0);
     }
-    if (match) {
-      out.path.push_back(std::move(match));
-    }
+    return out;
   }
-  ossl::clearErrors();
+  if (const CertPath* best = out.paths.best()) {
+    for (const auto& e : best->elements) {
+      out.path.push_back(e.candidate.cert);
+    }
+    explainBest(out, *best, out.paths.limit_detail);
+  }
   return out;
 }
 

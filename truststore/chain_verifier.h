@@ -1,7 +1,9 @@
 #pragma once
-// Verifies a presented chain (leaf first, then untrusted intermediates) against a set of trust
-// anchors at a given instant and for a given host name, with OpenSSL's partial-chain flag on
-// as connector runtimes use it. Pure: no clock, no network. The probe diagnosis builds on it.
+// Verifies a presented chain (leaf first, then untrusted intermediates in any order) against a
+// set of trust anchors at a given instant and for a given host name, with the path builder's
+// policy (path_builder.h) shared by `trustctl verify`, the probe and the runtime library. A
+// trusted intermediate or server certificate anchors (partial chain), as connector runtimes
+// are told to. Pure: no clock, no network.
 
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 
 #include "truststore/anchor_set.h"
 #include "truststore/certificate.h"
+#include "truststore/path_builder.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::truststore {
@@ -20,16 +23,23 @@ struct VerifyOptions {
   // false: judge only the path and signatures, not validity dates (the probe diagnosis checks
   // dates itself so that an expired certificate and a missing anchor both get reported).
   bool check_time = true;
+  bool partial_chain = true;    // false: only a self-signed trusted certificate anchors
+  bool profile_checks = false;  // the careful verifier's rules on top of RFC 5280 (--strict)
+  RevocationMode revocation = RevocationMode::Off;
+  const std::unordered_map<std::string, RevocationEvidence>* revocation_evidence = nullptr;
 };
 
 struct VerifyOutcome {
   bool ok = false;
-  int error = 0;           // X509_V_ERR_*, 0 when ok
-  std::string error_text;  // OpenSSL's text for `error`
+  // The nearest X509_V_ERR_* (for scripts written against OpenSSL's numbers), 0 when ok.
+  int error = 0;
+  std::string error_name;  // stable: a path error name, "hostname_mismatch", "untrusted", ...
+  std::string error_text;  // one plain sentence
   int error_depth = -1;    // index in `path` of the certificate the error is about
   // The path OpenSSL built, leaf first, ending at the anchor when ok; on failure the part it
   // got to.
   std::vector<CertificatePtr> path;
+  PathBuildResult paths;  // every path tried, best first
 
   // The certificate `error` is about, or null when ok or OpenSSL named none on the path.
   CertificatePtr failedCertificate() const {
@@ -42,9 +52,9 @@ struct VerifyOutcome {
 VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, const AnchorSet& anchors,
                           const VerifyOptions& options);
 
-// Same, with a store made earlier by AnchorSet::newX509Store() (reused across calls).
-VerifyOutcome verifyChain(const std::vector<CertificatePtr>& presented, X509_STORE* store,
-                          const VerifyOptions& options);
+// True when the certificate is for `host`: an IP literal against IP SANs, a name against DNS
+// SANs (RFC 6125: one left-most wildcard label). The subject CN is never used.
+bool matchesHost(const Certificate& leaf, const std::string& host);
 
 // True when `host` is an IPv4 or IPv6 literal.
 bool isIpLiteral(const std::string& host);
