@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "probes/tls_evidence.h"
 #include "truststore/ossl.h"
 #include "truststore/version.h"
 
@@ -52,6 +53,10 @@ struct HttpsTransfer {
   curl_socket_t fd = CURL_SOCKET_BAD;
   bool cut_at_deadline = false;
   int hello_requests = 0;
+  // Set for the one retry that measures a chain over OpenSSL's default max_cert_list; the
+  // first attempt's capture is kept to be reported.
+  bool large_cert_list = false;
+  std::optional<Capture> first_attempt;
 };
 
 // libcurl checks its timeout only between calls into OpenSSL; a peer that keeps records coming
@@ -138,6 +143,9 @@ CURLcode configureSslCtx(CURL* /*easy*/, void* ssl_ctx, void* arg) {
   // is not application data, so libcurl's timeout is checked between HelloRequests.
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+  if (t->large_cert_list) {
+    SSL_CTX_set_max_cert_list(ctx, kLargeCertListBytes);
+  }
   const ClientIdentity* id = t->request->identity;
   if (id && !id->chain.empty() && id->key) {
     if (SSL_CTX_use_certificate(ctx, id->chain[0]->x509()) != 1 ||
@@ -227,6 +235,7 @@ void classify(HttpsTransfer& t, CURLcode rc) {
   curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
   c.http_status = static_cast<int>(status);
   c.detail = t.errbuf[0] ? t.errbuf : curl_easy_strerror(rc);
+  c.certificate_message_bytes = certificateMessageBytes(c.chain_der);
   if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && c.http_status > 0)) {
     c.failure = CaptureFailure::None;
     c.handshake_completed = true;
@@ -234,6 +243,7 @@ void classify(HttpsTransfer& t, CURLcode rc) {
     return;
   }
   const char* err = t.errbuf;
+  recordOpensslError(c, err);
   if (rc == CURLE_COULDNT_RESOLVE_HOST) {
     c.failure = CaptureFailure::DnsFailure;
   } else if (rc == CURLE_COULDNT_CONNECT) {
@@ -264,6 +274,35 @@ void classify(HttpsTransfer& t, CURLcode rc) {
   } else {
     c.failure = CaptureFailure::HandshakeFailed;
   }
+}
+
+// A chain over OpenSSL's 100 KiB default fails the handshake before the probe sees it: one
+// retry with a 1 MiB limit, within the same deadline, records the chain and its size.
+bool retryWithLargeCertList(HttpsTransfer& t, CURLM* multi) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(t.deadline - Clock::now()) -
+              std::chrono::milliseconds(250);
+  if (t.large_cert_list || !failedOnCertificateSize(t.capture) || left.count() < 100) {
+    return false;
+  }
+  t.first_attempt = std::move(t.capture);
+  t.capture = Capture{};
+  t.capture.target = t.first_attempt->target;
+  t.capture.servername = t.first_attempt->servername;
+  t.large_cert_list = true;
+  t.first_record_type = -1;
+  t.saw_server_hello = false;
+  t.fd = CURL_SOCKET_BAD;
+  t.hello_requests = 0;
+  t.errbuf[0] = 0;
+  t.started = Clock::now();
+  curl_easy_setopt(t.easy.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(left.count()));
+  curl_easy_setopt(t.easy.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(left.count()));
+  if (curl_multi_add_handle(multi, t.easy.get()) != CURLM_OK) {
+    t.capture = std::move(*t.first_attempt);
+    t.first_attempt.reset();
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -308,6 +347,13 @@ void captureHttpsBatch(const std::vector<const CaptureRequest*>& requests, int m
       CURLcode rc = msg->data.result;
       curl_multi_remove_handle(multi.get(), t->easy.get());
       classify(*t, rc);
+      if (retryWithLargeCertList(*t, multi.get())) {
+        t.release();  // owned through CURLOPT_PRIVATE again
+        continue;
+      }
+      if (t->first_attempt) {
+        t->capture = mergeLargeCertRetry(std::move(*t->first_attempt), std::move(t->capture));
+      }
       --active;
       done(t->index, std::move(t->capture));
     }
@@ -322,51 +368,6 @@ Capture captureHttps(const CaptureRequest& request) {
   Capture out;
   captureHttpsBatch({&request}, 1, [&](size_t, Capture c) { out = std::move(c); });
   return out;
-}
-
-Result<std::string> fetchBounded(const std::string& url, double timeout_seconds, size_t max_bytes) {
-  initCurlOnce();
-  CurlEasyPtr easy(curl_easy_init());
-  if (!easy) {
-    return fail(ErrorCode::Io, "could not start a libcurl transfer for " + url);
-  }
-  struct Sink {
-    std::string data;
-    size_t limit;
-  } sink{{}, max_bytes};
-  auto write = +[](char* data, size_t size, size_t count, void* arg) -> size_t {
-    auto* s = static_cast<Sink*>(arg);
-    size_t n = size * count;
-    if (s->data.size() + n > s->limit) {
-      return 0;
-    }
-    s->data.append(data, n);
-    return n;
-  };
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  CURL* e = easy.get();
-  // 0 would mean "no limit" to libcurl.
-  long timeout_ms = std::max(1L, static_cast<long>(timeout_seconds * 1000));
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
-  curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "trustctl/" TRUSTCTL_VERSION);
-  CURLcode rc = curl_easy_perform(e);
-  if (rc != CURLE_OK) {
-    std::string why = rc == CURLE_WRITE_ERROR
-                          ? "larger than " + std::to_string(max_bytes) + " bytes"
-                          : (errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    return fail(ErrorCode::Io, "could not fetch " + url + ": " + why);
-  }
-  return sink.data;
 }
 
 }  // namespace trustctl::probes

@@ -14,6 +14,7 @@
 #include <openldap.h>
 
 #include "probes/ldap_socket.h"
+#include "probes/tls_evidence.h"
 
 namespace trustctl::probes {
 
@@ -72,6 +73,7 @@ int recordPeerChain(gnutls_session_t session) {
   for (unsigned int i = 0; peers && i < count; ++i) {
     r->capture->chain_der.emplace_back(reinterpret_cast<const char*>(peers[i].data), peers[i].size);
   }
+  r->capture->certificate_message_bytes = certificateMessageBytes(r->capture->chain_der);
   noteSession(session, *r->capture);
   return 0;  // accept: the chain is judged by diagnose(), not here
 }
@@ -133,6 +135,13 @@ void classifyTlsFailure(const LdapTlsRecord& r, int rc, const std::string& messa
   } else {
     c.failure = CaptureFailure::HandshakeFailed;
   }
+}
+
+// A StartTLS request that got no LDAP answer at all (the peer hung up, sent something libldap
+// could not decode, or stayed silent) is what an LDAPS port does with a plain LDAP message.
+bool peerMayBeTls(int rc, bool timed_out) {
+  return timed_out || rc == LDAP_SERVER_DOWN || rc == LDAP_TIMEOUT || rc == LDAP_CONNECT_ERROR ||
+         rc == LDAP_DECODING_ERROR || rc == LDAP_LOCAL_ERROR || rc == LDAP_PROTOCOL_ERROR;
 }
 
 // One libldap TLS context per client identity (or none), shared by every probe of the process:
@@ -279,6 +288,12 @@ Capture captureLdap(const CaptureRequest& request) {
       c.detail = std::string(ldap_err2string(rc)) + (message.empty() ? "" : ": " + message);
     } else {
       classifyTlsFailure(record, rc, message, c);
+    }
+    if (request.target.protocol == Protocol::LdapStartTls && !record.tls_started &&
+        peerMayBeTls(rc, watchdog.fired()) &&
+        portAnswersTls(request.target, c.servername, deadline)) {
+      c.port_speaks_tls = true;
+      c.detail += "; the port answers a TLS ClientHello: it speaks LDAPS";
     }
   } else {
     c.handshake_completed = true;
