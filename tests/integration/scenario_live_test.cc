@@ -157,6 +157,7 @@ void checkLive(const FaultScenario& sc) {
   switch (s.fix) {
     case Fix::InstallRecommended: {
       REQUIRE(action == "install");
+      CHECK_FALSE(recommendedSha(r).empty());
       auto install = live.args("c");
       install.insert(install.end(), {"--install", "--yes"});
       install.insert(install.end(), s.install_args.begin(), s.install_args.end());
