@@ -77,6 +77,19 @@ std::string joined(const std::vector<std::string>& items, const std::string& pre
   return out;
 }
 
+// An extension no verifier knows, marked critical, with an ASN.1 NULL as its value.
+void addUnknownCritical(X509* cert, const std::string& oid) {
+  ossl::Asn1ObjectPtr obj(OBJ_txt2obj(oid.c_str(), 1));
+  check(obj != nullptr, "extension OID");
+  ossl::Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
+  const unsigned char null_der[] = {0x05, 0x00};
+  check(value && ASN1_OCTET_STRING_set(value.get(), null_der, sizeof(null_der)) == 1,
+        "extension value");
+  ossl::X509ExtensionPtr ext(X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), 1, value.get()));
+  check(ext != nullptr, "unknown extension");
+  check(X509_add_ext(cert, ext.get(), -1) == 1, "add unknown extension");
+}
+
 void setValidity(X509* x, UnixTime now, const CertOptions& opts) {
   // X509_time_adj_ex takes the base instant explicitly, which keeps the wall clock out.
   time_t base = static_cast<time_t>(now);
@@ -93,12 +106,18 @@ void addRoleExtensions(X509* x, X509* signer, Role role, const std::string& cn,
   bool is_leaf = role == Role::Leaf || role == Role::SelfSignedLeaf;
   bool ca = (!is_leaf || opts.ca) && !opts.force_not_ca;
   if (ca) {
-    addExtension(x, signer, NID_basic_constraints, "critical,CA:TRUE");
+    addExtension(x, signer, NID_basic_constraints,
+                 "critical,CA:TRUE" +
+                     (opts.path_len >= 0 ? ",pathlen:" + std::to_string(opts.path_len) : ""));
     addExtension(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    if (!opts.name_constraints.empty()) {
+      addExtension(x, signer, NID_name_constraints, opts.name_constraints);
+    }
   } else if (is_leaf) {
     addExtension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
     addExtension(x, signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-    addExtension(x, signer, NID_ext_key_usage, "serverAuth,clientAuth");
+    addExtension(x, signer, NID_ext_key_usage,
+                 opts.eku.empty() ? std::string("serverAuth,clientAuth") : joined(opts.eku, ""));
   } else {
     // A "CA" forced to CA:FALSE still carries keyCertSign, as broken real-world ones do, so
     // only basicConstraints tells it apart.
@@ -113,11 +132,17 @@ void addRoleExtensions(X509* x, X509* signer, Role role, const std::string& cn,
   if (sans.empty() && is_leaf) {
     sans.push_back("DNS:" + cn);
   }
-  if (!sans.empty()) {
+  if (!sans.empty() && !opts.no_san) {
     addExtension(x, signer, NID_subject_alt_name, joined(sans, ""));
   }
   if (!opts.aia_ca_issuers.empty()) {
     addExtension(x, signer, NID_info_access, joined(opts.aia_ca_issuers, "caIssuers;URI:"));
+  }
+  if (!opts.crl_urls.empty()) {
+    addExtension(x, signer, NID_crl_distribution_points, joined(opts.crl_urls, "URI:"));
+  }
+  for (const auto& oid : opts.unknown_critical_oids) {
+    addUnknownCritical(x, oid);
   }
 }
 
@@ -177,6 +202,35 @@ TestPki::Chain TestPki::makeChain(const std::string& prefix, CertOptions leaf_op
   }
   c.leaf = makeLeaf(c.intermediate, "localhost", leaf_opts);
   return c;
+}
+
+std::vector<Issued> TestPki::makeCaLadder(const Issued& top, const std::string& prefix, int n) {
+  std::vector<Issued> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back(makeIntermediate(i == 0 ? top : out.back(), prefix + " " + std::to_string(i)));
+  }
+  return out;
+}
+
+Issued TestPki::reissueRoot(const Issued& root, const std::string& cn, CertOptions opts) {
+  opts.reuse_key = &root.key;
+  return makeRoot(cn, std::move(opts));
+}
+
+Issued TestPki::crossSign(const Issued& issuer, const Issued& subject, const std::string& cn,
+                          CertOptions opts) {
+  opts.reuse_key = &subject.key;
+  return makeIntermediate(issuer, cn, std::move(opts));
+}
+
+CertificatePtr withBadSignature(const CertificatePtr& cert) {
+  // The DER ends with the signature BIT STRING: its last byte belongs to the signature value,
+  // and changing it leaves every length (so the parse) intact.
+  std::string der = cert->der();
+  der.back() = static_cast<char>(der.back() ^ 0x01);
+  auto parsed = truststore::Certificate::parseDer(der);
+  check(static_cast<bool>(parsed), "re-parsing the certificate with a flipped signature");
+  return *parsed;
 }
 
 }  // namespace trustctl::testing

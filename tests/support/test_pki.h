@@ -29,6 +29,13 @@ struct CertOptions {
   bool force_not_ca = false;  // makeIntermediate/makeRoot with basicConstraints CA:FALSE
   std::string organization;   // optional O= in the subject
   const PrivateKeyPtr* reuse_key = nullptr;  // use this key instead of generating one
+  // The faults of issue 13 (defaults make the well-formed certificates above).
+  std::vector<std::string> eku;  // leaves: replaces serverAuth,clientAuth (e.g. {"clientAuth"})
+  bool no_san = false;           // leaves: no subjectAltName at all, the host only in the CN
+  std::string name_constraints;  // CAs: e.g. "critical,excluded;DNS:localhost"
+  int path_len = -1;             // CAs: basicConstraints pathlen, -1 none
+  std::vector<std::string> crl_urls;               // CRL distribution points (URIs)
+  std::vector<std::string> unknown_critical_oids;  // critical extensions nobody knows (NULL value)
 };
 
 struct Issued {
@@ -57,10 +64,21 @@ class TestPki {
   // DNS:localhost and IP:127.0.0.1 unless leaf_opts.sans says otherwise.
   Chain makeChain(const std::string& prefix = "Test", CertOptions leaf_opts = {});
 
+  // `n` CAs below `top`, each issued by the one before: [0] by top, [n-1] the lowest.
+  std::vector<Issued> makeCaLadder(const Issued& top, const std::string& prefix, int n);
+  // The same root (subject and key) signed again with new validity: a re-issued root.
+  Issued reissueRoot(const Issued& root, const std::string& cn, CertOptions opts = {});
+  // `subject`'s name and key, certified by `issuer` (a cross-signature, ISRG X1 by DST X3).
+  Issued crossSign(const Issued& issuer, const Issued& subject, const std::string& cn,
+                   CertOptions opts = {});
+
  private:
   UnixTime now_;
   long serial_ = 1000;
 };
+
+// `cert` with one byte of its signature flipped: it parses, and no key verifies it.
+CertificatePtr withBadSignature(const CertificatePtr& cert);
 
 enum class Pkcs12Cipher { Modern, Legacy3Des, LegacyRc2 };
 

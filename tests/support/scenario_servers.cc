@@ -1,0 +1,125 @@
+#include "tests/support/scenario_servers.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace trustctl::testing {
+
+namespace {
+
+bool portAccepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+void waitForPort(const ServerProcess& p, int port) {
+  for (int i = 0; i < 200 && p.running(); ++i) {  // at most ~10 s
+    if (portAccepts(port)) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("nginx (files) did not start on port " + std::to_string(port) + ": " +
+                           p.logTail());
+}
+
+std::vector<std::string> substituted(const ScenarioSetup& setup, const TempDir& dir) {
+  std::vector<std::string> out;
+  for (const auto& a : setup.server_args) {
+    if (a == "@LEAF_PEM@") {
+      out.push_back(dir.write("cert2.pem", toPem({setup.chain.at(0)})));
+    } else if (a == "@KEY_PEM@") {
+      out.push_back(dir.write("key2.pem", keyPem(setup.key)));
+    } else {
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<TestServer> startNginxFiles(int port,
+                                            const std::map<std::string, std::string>& files) {
+  auto s = std::make_unique<TestServer>();
+  s->dir = std::make_unique<TempDir>();
+  const std::string d = s->dir->path();
+  for (const auto& [name, body] : files) {
+    s->dir->write(name, body);
+  }
+  s->port = port;
+  std::string conf =
+      "daemon off; master_process on; worker_processes 1; pid " + d + "/nginx.pid; error_log " + d +
+      "/error.log;\n" + (geteuid() == 0 ? "user root;\n" : "") +
+      "events { worker_connections 64; }\n"
+      "http { access_log off; client_body_temp_path " +
+      d + "; proxy_temp_path " + d + "; fastcgi_temp_path " + d + "; uwsgi_temp_path " + d +
+      "; scgi_temp_path " + d + ";\n server { listen 127.0.0.1:" + std::to_string(port) +
+      "; root " + d + "; location / { } } }\n";
+  std::string conf_path = s->dir->write("nginx.conf", conf);
+  s->process = std::make_unique<ServerProcess>(
+      std::vector<std::string>{"nginx", "-c", conf_path, "-p", d, "-e", d + "/error.log"},
+      s->dir->file("server.log"));
+  waitForPort(*s->process, port);
+  return s;
+}
+
+std::unique_ptr<RunningScenario> startScenario(const ScenarioSetup& setup) {
+  auto r = std::make_unique<RunningScenario>();
+  r->dir = std::make_unique<TempDir>();
+  if (setup.http_port != 0) {
+    r->files = startNginxFiles(setup.http_port, setup.http_files);
+  }
+  TlsServerOptions o;
+  o.chain = setup.chain;
+  o.key = setup.key;
+  o.client_cas = setup.client_cas;
+  o.extra_args = substituted(setup, *r->dir);
+  int port = 0;
+  switch (setup.server) {
+    case ServerKind::None:
+      port = setup.port == PortChoice::Closed ? closedLoopbackPort() : 443;
+      break;
+    case ServerKind::SServer:
+      r->server = startSServer(o);
+      port = r->server->port;
+      break;
+    case ServerKind::Nginx:
+      r->server = startNginx(o);
+      port = r->server->port;
+      break;
+    case ServerKind::Slapd:
+    case ServerKind::SlapdNoTls:
+      r->server = startSlapd(setup.server == ServerKind::Slapd ? o : TlsServerOptions{});
+      port = setup.port == PortChoice::Plain ? r->server->port2 : r->server->port;
+      break;
+    case ServerKind::Silent:
+      r->raw = std::make_unique<RawServer>(RawBehaviour::Silent);
+      port = r->raw->port();
+      break;
+    case ServerKind::PlainHttp:
+      r->raw = std::make_unique<RawServer>(RawBehaviour::PlainHttp);
+      port = r->raw->port();
+      break;
+    case ServerKind::HugeLdap:
+      r->hostile = std::make_unique<HostileServer>(Hostility::HugeLdapLength);
+      port = r->hostile->port();
+      break;
+  }
+  r->url = scenarioUrl(setup, port);
+  return r;
+}
+
+}  // namespace trustctl::testing
