@@ -239,6 +239,31 @@ std::unordered_map<std::string, truststore::RevocationEvidence> revocationEviden
   return out;
 }
 
+// A trusted intermediate of an interception CA must not hide the interception: what the
+// server sent, and the issuers above the path's top (sent or known), are checked for keys on
+// the compromised list too.
+void checkCompromisedAncestry(Diagnosis& d, const truststore::PathBuildRequest& request) {
+  for (const auto& c : d.presented) {
+    detail::reportCompromisedKey(d, c);
+  }
+  CertificatePtr cur = d.path.empty() ? nullptr : d.path.back();
+  for (int depth = 0; cur && depth < 4 && !cur->info().self_signed; ++depth) {
+    std::vector<truststore::PathCandidate> above = request.more_issuers(*cur);
+    above.insert(above.end(), request.extra.begin(), request.extra.end());
+    CertificatePtr next;
+    for (const auto& c : above) {
+      if (c.cert->info().subject == cur->info().issuer && c.cert->isIssuerOf(*cur)) {
+        next = c.cert;
+        break;
+      }
+    }
+    if (next && detail::reportCompromisedKey(d, next)) {
+      break;
+    }
+    cur = next;
+  }
+}
+
 void judgeChain(Diagnosis& d, const Capture& capture, const TrustAnchors& trust,
                 const Catalog& catalog, const DiagnoseOptions& options) {
   auto evidence = revocationEvidence(capture, d.presented);
@@ -262,6 +287,7 @@ void judgeChain(Diagnosis& d, const Capture& capture, const TrustAnchors& trust,
   request.revocation = options.revocation;
   request.revocation_evidence = &evidence;
   detail::explainPaths(d, truststore::buildPaths(request), trust, options.now);
+  checkCompromisedAncestry(d, request);
 }
 
 }  // namespace

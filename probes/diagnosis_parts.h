@@ -16,6 +16,9 @@ std::string role(const Diagnosis& d, const truststore::CertificatePtr& c);
 void addProblem(Diagnosis& d, DiagnosisCode code, const truststore::CertificatePtr& cert,
                 std::string detail, bool warning = false);
 
+// Adds compromised_root when `cert` has a key on the compromised list; true when it did.
+bool reportCompromisedKey(Diagnosis& d, const truststore::CertificatePtr& cert);
+
 // Fills d.path, d.problems (what is wrong on the chosen path, and why it is not trusted),
 // d.candidate (only a certificate whose installation makes a flawless path) and
 // d.unknown_issuer_of, from every path the builder tried.

@@ -251,16 +251,22 @@ void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bo
 
 void reportCompromised(Diagnosis& d, const CertPath& p) {
   for (const auto& e : p.elements) {
-    if (const auto* key = truststore::findCompromisedKey(e.candidate.cert->info().spki_sha256)) {
-      addProblem(d, DiagnosisCode::CompromisedRoot, e.candidate.cert,
-                 role(d, e.candidate.cert) + " has the key of " + std::string(key->name) +
-                     ", whose private key is public (" + std::string(key->why) +
-                     "); it must never be trusted");
-    }
+    reportCompromisedKey(d, e.candidate.cert);
   }
 }
 
 }  // namespace
+
+bool reportCompromisedKey(Diagnosis& d, const CertificatePtr& cert) {
+  const auto* key = truststore::findCompromisedKey(cert->info().spki_sha256);
+  if (key) {
+    addProblem(d, DiagnosisCode::CompromisedRoot, cert,
+               role(d, cert) + " has the key of " + std::string(key->name) +
+                   ", whose private key is public (" + std::string(key->why) +
+                   "); it must never be trusted");
+  }
+  return key != nullptr;
+}
 
 void explainPaths(Diagnosis& d, const truststore::PathBuildResult& result,
                   const TrustAnchors& trust, UnixTime now) {
