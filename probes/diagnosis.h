@@ -14,6 +14,7 @@
 #include "truststore/anchor_set.h"
 #include "truststore/chain_verifier.h"
 #include "truststore/ossl.h"
+#include "truststore/revocation.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::probes {
@@ -86,6 +87,7 @@ struct DiagnoseOptions {
   UnixTime now = 0;  // required
   std::string host;  // the name the certificate must carry; "" = capture.servername
   bool identity_configured = false;
+  truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
 };
 
 Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Catalog& catalog,

@@ -9,6 +9,7 @@
 
 #include "probes/https_capture.h"
 #include "probes/ldap_capture.h"
+#include "probes/revocation_fetch.h"
 #include "truststore/certificate_importer.h"
 
 namespace trustctl::probes {
@@ -81,11 +82,22 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
                      const RunnerOptions& options) {
   ProbeResult result;
   DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
+  diag.revocation = job.revocation;
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   // An issuer reached through AIA may itself point further up (intermediate -> root).
   AiaBudget budget = aiaBudget(capture, job.request, options);
+  auto probe_end =
+      Clock::now() + std::chrono::milliseconds(static_cast<long>(
+                         1000 * (job.request.timeout_seconds - capture.elapsed_seconds)));
   for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, catalog, options, budget);
        ++hop) {
+    result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  }
+  if (job.revocation != truststore::RevocationMode::Off && result.diagnosis.path.size() >= 2) {
+    RevocationFetchBounds bounds;
+    bounds.now = options.now;
+    bounds.deadline = probe_end;
+    fetchRevocationEvidence(capture, result.diagnosis.path, bounds);
     result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   }
   RecommendContext ctx{capture.target.url(), job.connector,
@@ -101,8 +113,9 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
 ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
                             UnixTime now) {
   ProbeResult result;
-  result.diagnosis =
-      diagnose(capture, *job.trust, catalog, {now, capture.servername, job.identity_configured});
+  DiagnoseOptions diag{now, capture.servername, job.identity_configured};
+  diag.revocation = job.revocation;
+  result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
   result.connector = job.connector;
