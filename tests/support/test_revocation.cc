@@ -267,7 +267,7 @@ std::string HttpFolderServer::url(const std::string& path) const {
 
 OcspResponder::OcspResponder(const Issued& ca, const Issued& signer,
                              const std::vector<CertificatePtr>& good,
-                             const std::vector<CertificatePtr>& revoked) {
+                             const std::vector<CertificatePtr>& revoked, int port) {
   server_ = std::make_unique<TestServer>();
   server_->dir = std::make_unique<TempDir>();
   std::string index;
@@ -287,14 +287,25 @@ OcspResponder::OcspResponder(const Issued& ca, const Issued& signer,
   std::string ca_path = d.write("ca.pem", toPem({ca.cert}));
   std::string signer_path = d.write("signer.pem", toPem({signer.cert}));
   std::string key_path = d.write("signer.key", keyPem(signer.key));
-  server_->port = freeLoopbackPort();
+  server_->port = port != 0 ? port : freeLoopbackPort();
   // `openssl ocsp -port` takes a port only; tests reach it on 127.0.0.1.
   server_->process = std::make_unique<ServerProcess>(
       std::vector<std::string>{"openssl", "ocsp", "-index", index_path, "-port",
                                std::to_string(server_->port), "-rsigner", signer_path, "-rkey",
                                key_path, "-CA", ca_path, "-nmin", "60", "-ignore_err"},
       d.file("server.log"));
-  waitListening(*server_->process, server_->port, "openssl ocsp");
+  // A connection that sends nothing leaves `openssl ocsp` stuck on it for good, so readiness
+  // is read from its log instead of probed with a connect.
+  for (int i = 0; i < 200; ++i) {  // at most ~10 s
+    if (server_->process->logTail().find("waiting for OCSP client") != std::string::npos) {
+      return;
+    }
+    if (!server_->process->running()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("openssl ocsp did not start: " + server_->process->logTail());
 }
 
 std::string OcspResponder::url() const {

@@ -60,11 +60,11 @@ class HttpFolderServer {
 };
 
 // `openssl ocsp` answering for certificates of `ca` from an index of `good` and `revoked`
-// ones (revoked with reason keyCompromise), signing with `signer`.
+// ones (revoked with reason keyCompromise), signing with `signer`, on `port` (0 = a free one).
 class OcspResponder {
  public:
   OcspResponder(const Issued& ca, const Issued& signer, const std::vector<CertificatePtr>& good,
-                const std::vector<CertificatePtr>& revoked);
+                const std::vector<CertificatePtr>& revoked, int port = 0);
   std::string url() const;
   int port() const { return server_->port; }
   void stop() { server_->process.reset(); }
