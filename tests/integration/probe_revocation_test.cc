@@ -73,6 +73,20 @@ TEST_CASE("revocation fetch: a CRL from nginx lists the leaf", "[integration][re
   probes::fetchRevocationEvidence(other, {fine.cert, ca.cert, root.cert}, bounds(now));
   CHECK(judged(other, fine, ca, now).state == RevocationState::Good);
 
+  SECTION("a redirect is not followed, and a CRL over the size bound is refused") {
+    Issued moved = makeRevocableLeaf(ca, "localhost", now, {http.url("moved")}, {});
+    probes::Capture c;
+    probes::fetchRevocationEvidence(c, {moved.cert, ca.cert}, bounds(now));
+    REQUIRE(c.fetched.size() == 1);
+    CHECK_THAT(c.fetched[0].error, Catch::Contains("302"));
+    auto small = bounds(now);
+    small.crl_max_bytes = 64;
+    probes::Capture big;
+    probes::fetchRevocationEvidence(big, {leaf.cert, ca.cert}, small);
+    REQUIRE(big.fetched.size() == 1);
+    CHECK_THAT(big.fetched[0].error, Catch::Contains("larger than 64 bytes"));
+    CHECK(judged(big, leaf, ca, now).state == RevocationState::Unknown);
+  }
   SECTION("a second fetch of an unchanged path records nothing new") {
     probes::fetchRevocationEvidence(capture, {leaf.cert, ca.cert, root.cert}, bounds(now));
     CHECK(capture.fetched.size() == 1);

@@ -192,6 +192,13 @@ TEST_CASE("an OCSP response about another certificate, stale or failed is not ev
   auto forged = f.judge(f.ocsp(makeOcspResponse(f.leaf.cert, f.ca, impostor, good())));
   CHECK(forged.state == RevocationState::Unknown);
 
+  // Without certificates the response ends with its signature: one flipped bit breaks it.
+  std::string tampered = makeOcspResponse(f.leaf.cert, f.ca, f.ca, good());
+  tampered.back() = static_cast<char>(tampered.back() ^ 1);
+  auto broken = f.judge(f.ocsp(tampered));
+  CHECK(broken.state == RevocationState::Unknown);
+  CHECK_THAT(broken.detail, Catch::Contains("signature does not verify"));
+
   auto refused = f.judge(f.ocsp(makeOcspErrorResponse(6)));
   CHECK(refused.state == RevocationState::Unknown);
   CHECK_THAT(refused.detail, Catch::Contains("unauthorized"));
