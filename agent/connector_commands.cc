@@ -26,7 +26,19 @@ struct ConnectorArgs {
   std::vector<std::string> add, remove;
   bool clear = false;
   std::string file;
+  std::string revocation;  // "" = leave as it is (create: soft)
 };
+
+const std::vector<std::string> kRevocationModes{"off", "soft", "hard"};
+
+// Applies `--revocation MODE` when it was given; CLI11 already checked the name.
+Result<void> applyRevocation(truststore::Transaction& tx, const std::string& name,
+                             const std::string& mode) {
+  if (mode.empty()) {
+    return {};
+  }
+  return truststore::setRevocationMode(tx, name, *truststore::revocationModeFromName(mode));
+}
 
 nlohmann::json connectorJson(const CliContext& ctx, const truststore::Store& store,
                              const truststore::StoreState& state, const truststore::Connector& c) {
@@ -62,6 +74,7 @@ nlohmann::json connectorJson(const CliContext& ctx, const truststore::Store& sto
           {"trust", trust},
           {"identity", identity},
           {"targets", c.targets},
+          {"revocation", truststore::revocationModeName(c.revocation)},
           {"status", truststore::certificateHealthName(worst.health)},
           {"status_reason", worst.reason},
           {"earliest_expiry",
@@ -173,6 +186,7 @@ void runShow(CliContext& ctx, const std::string& name) {
     table.print(std::cout);
   }
   std::cout << "  identity  " << (c->identity.empty() ? "-" : c->identity) << "\n";
+  std::cout << "  revocation " << truststore::revocationModeName(c->revocation) << "\n";
   for (const auto& t : c->targets) {
     std::cout << "  target    " << t << "\n";
   }
@@ -226,12 +240,17 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   create->add_option("name", a->name, "Connector name")->required();
   create->add_option("--env", a->environment, "Environment tag, e.g. test or prod");
   create->add_option("--note", a->note, "Free text");
-  create->footer("Example:\n  trustctl connector create ad-sync --env prod");
+  create
+      ->add_option("--revocation", a->revocation,
+                   "off, soft (default: unknown revocation is a warning) or hard (it fails)")
+      ->check(CLI::IsMember(kRevocationModes));
+  create->footer("Example:\n  trustctl connector create ad-sync --env prod --revocation hard");
   create->callback([&ctx, a] {
     change(
         ctx, "Created connector " + a->name + " (trusts nothing yet)",
         [&](truststore::Transaction& tx) {
-          return truststore::createConnector(tx, a->name, a->environment, a->note);
+          auto r = truststore::createConnector(tx, a->name, a->environment, a->note);
+          return r ? applyRevocation(tx, a->name, a->revocation) : r;
         },
         a->name);
   });
@@ -255,18 +274,22 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
         a->name);
   });
 
-  CLI::App* edit = group->add_subcommand("edit", "Change a connector's note or environment tag");
+  CLI::App* edit = group->add_subcommand(
+      "edit", "Change a connector's note, environment tag or revocation mode");
   edit->add_option("name", a->name, "Connector name")->required();
   auto note = std::make_shared<std::optional<std::string>>();
   auto env = std::make_shared<std::optional<std::string>>();
   edit->add_option("--note", *note, "New note");
   edit->add_option("--env", *env, "New environment tag");
+  edit->add_option("--revocation", a->revocation, "Revocation checking: off, soft or hard")
+      ->check(CLI::IsMember(kRevocationModes));
   edit->footer("Example:\n  trustctl connector edit ad-sync --env test");
   edit->callback([&ctx, a, note, env] {
     change(
         ctx, "Updated connector " + a->name,
         [&](truststore::Transaction& tx) {
-          return truststore::editConnector(tx, a->name, *note, *env);
+          auto r = truststore::editConnector(tx, a->name, *note, *env);
+          return r ? applyRevocation(tx, a->name, a->revocation) : r;
         },
         a->name);
   });

@@ -49,6 +49,7 @@ std::map<std::string, std::vector<probes::TargetStatus>> probeConnectors(
       job.request.timeout_seconds = options.timeout_seconds;
       job.request.identity = id ? &id->identity : nullptr;
       job.identity_configured = id != nullptr;
+      job.revocation = connector.revocation;
       job.connector = name;
       job.trust = *trust;
       jobs.push_back(std::move(job));

@@ -220,6 +220,9 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
                                                         : nullptr;
     job.request.identity = id ? &id->identity : nullptr;
     job.identity_configured = id != nullptr;
+    if (const truststore::Connector* c = state.findConnector(p.connector)) {
+      job.revocation = c->revocation;
+    }
     jobs.push_back(std::move(job));
   }
 

@@ -6,6 +6,7 @@
 
 #include "agent/cli_context.h"
 #include "agent/commands.h"
+#include "probes/paths_json.h"
 #include "truststore/anchor_set.h"
 #include "truststore/certificate_status.h"
 #include "truststore/chain_verifier.h"
@@ -23,6 +24,8 @@ struct VerifyArgs {
   std::string connector;
   std::string host;
   std::string at;
+  bool strict = false;
+  bool no_partial_chain = false;
 };
 
 nlohmann::json certJson(const truststore::CertificatePtr& c) {
@@ -73,7 +76,10 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
     }
     chain->insert(chain->end(), more->begin(), more->end());
   }
-  auto outcome = truststore::verifyChain(*chain, **anchors, {now, args.host});
+  truststore::VerifyOptions options{now, args.host};
+  options.profile_checks = args.strict;
+  options.partial_chain = !args.no_partial_chain;
+  auto outcome = truststore::verifyChain(*chain, **anchors, options);
   ctx.exit_code = outcome.ok ? kExitOk : kExitProblem;
   if (ctx.options.json) {
     nlohmann::json path = nlohmann::json::array();
@@ -86,9 +92,11 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
          {"host", args.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.host)},
          {"at", formatRfc3339(now)},
          {"error", outcome.ok ? nlohmann::json(nullptr) : nlohmann::json(outcome.error_text)},
+         {"error_code", outcome.ok ? nlohmann::json(nullptr) : nlohmann::json(outcome.error_name)},
          {"openssl_error", outcome.error},
          {"error_depth", outcome.error_depth},
-         {"path", path}});
+         {"path", path},
+         {"paths_tried", probes::pathsTriedJson(outcome.paths.paths)}});
     return;
   }
   // Subjects and OpenSSL's words are escaped: a certificate's name may hold control bytes.
@@ -110,8 +118,12 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
               << "\n";
   }
   if (!outcome.ok) {
-    std::cout << "  reason: " << escapeControl(outcome.error_text) << " (OpenSSL error "
-              << outcome.error << ")\n";
+    std::cout << "  reason: " << escapeControl(outcome.error_text) << " (" << outcome.error_name
+              << "; OpenSSL error " << outcome.error << ")\n";
+    if (outcome.paths.paths.size() > 1) {
+      std::cout << "  " << outcome.paths.paths.size()
+                << " paths were tried; --json lists each with its faults\n";
+    }
   }
 }
 
@@ -126,9 +138,16 @@ void addVerifyCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--untrusted", args->untrusted, "More untrusted intermediates (repeatable)");
   cmd->add_option("--host", args->host, "Host name or IP the certificate must match");
   cmd->add_option("--at", args->at, "Judge validity at this instant (YYYY-MM-DD, RFC 3339, @secs)");
+  cmd->add_flag("--strict", args->strict,
+                "Also apply the profile rules a careful verifier adds to RFC 5280 (key "
+                "identifiers, serial numbers, root basicConstraints, ...)");
+  cmd->add_flag("--no-partial-chain", args->no_partial_chain,
+                "Anchor only at a trusted self-signed root, as plain OpenSSL does");
   cmd->footer(
       "Partial chains are accepted, as connector runtimes do: trusting an intermediate\n"
-      "or the server certificate itself is enough.\n\nExamples:\n"
+      "or the server certificate itself is enough. Paths are built from the file's\n"
+      "certificates in any order and the connector's anchors, with backtracking; the\n"
+      "best path decides, and every path tried is in --json's paths_tried.\n\nExamples:\n"
       "  trustctl verify server-chain.pem --connector erp-api --host erp.example.com\n"
       "  trustctl verify leaf.pem --untrusted inter.pem -c ad-sync --at 2027-01-01");
   cmd->callback([&ctx, args] { runVerify(ctx, *args); });

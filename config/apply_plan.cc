@@ -313,6 +313,9 @@ class Planner {
         c.trust_renamed.emplace_back(from, to);
       }
     }
+    if (h.revocation != want.revocation) {
+      c.revocation = want.revocation;
+    }
     if (h.declared_by != config_.absolute_path) {
       c.declared_by = config_.absolute_path;
     }

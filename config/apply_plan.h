@@ -40,7 +40,8 @@ struct ConnectorChange {
   std::vector<std::string> targets_removed;
   std::optional<std::string> identity;     // the new identity ("" = none) when it changes
   std::optional<std::string> declared_by;  // the config file now declaring it ("" = none)
-  bool runtime_regenerated = false;        // trust or identity content changes
+  std::optional<truststore::RevocationMode> revocation;  // the new mode when it changes
+  bool runtime_regenerated = false;                      // trust or identity content changes
   bool empty() const;
 };
 

@@ -151,7 +151,7 @@ void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p)
     std::string where = "[connectors." + c.name + "]";
     TableReader r(*t, where,
                   {"env", "note", "targets", "trust", "identity", "probe_interval_seconds",
-                   "on_change", "on_change_timeout_seconds"},
+                   "on_change", "on_change_timeout_seconds", "revocation"},
                   p);
     c.environment = r.string("env").value_or("");
     c.note = r.string("note").value_or("");
@@ -171,6 +171,16 @@ void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p)
     c.on_change = r.string("on_change").value_or("");
     c.on_change_timeout_seconds =
         static_cast<int>(r.integer("on_change_timeout_seconds", 1, 3600).value_or(30));
+    Location revocation_where;
+    if (auto mode = r.string("revocation", &revocation_where)) {
+      if (auto m = truststore::revocationModeFromName(*mode)) {
+        c.revocation = *m;
+      } else {
+        p.add(
+            revocation_where,
+            where + ".revocation: expected \"off\", \"soft\" or \"hard\", found \"" + *mode + "\"");
+      }
+    }
     cfg.connectors.push_back(std::move(c));
   }
 }

@@ -11,6 +11,7 @@
 
 #include "truststore/certificate_importer.h"
 #include "truststore/error.h"
+#include "truststore/revocation.h"
 
 namespace trustctl::config {
 
@@ -45,6 +46,7 @@ struct ConnectorSpec {
   int probe_interval_seconds = 300;
   std::string on_change;  // run through /bin/sh when the trust or identity changed
   int on_change_timeout_seconds = 30;
+  truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
   Location where;
   std::vector<Location> trust_where;  // per trust element
   Location identity_where;

@@ -67,6 +67,10 @@ std::string renderConnector(const ConnectorChange& c) {
   for (const auto& t : c.targets_removed) {
     out += "      - target " + t + "\n";
   }
+  if (c.revocation) {
+    out += "      ~ revocation -> " + std::string(truststore::revocationModeName(*c.revocation)) +
+           "\n";
+  }
   if (c.declared_by && !c.create) {
     out += c.declared_by->empty() ? "      ~ no longer declared by a config file\n"
                                   : "      ~ declared by " + *c.declared_by + "\n";
@@ -93,19 +97,22 @@ nlohmann::json connectorJson(const ConnectorChange& c) {
   for (const auto& [from, to] : c.trust_renamed) {
     renamed.push_back({{"from", from}, {"to", to}});
   }
-  return {{"name", c.name},
-          {"action", c.remove   ? "remove"
-                     : c.create ? "create"
-                                : "update"},
-          {"trust_added", c.trust_added},
-          {"trust_detached", c.trust_detached},
-          {"trust_replaced", c.trust_replaced},
-          {"trust_renamed", renamed},
-          {"targets_added", c.targets_added},
-          {"targets_removed", c.targets_removed},
-          {"identity", c.identity ? nlohmann::json(*c.identity) : nlohmann::json(nullptr)},
-          {"declared_by", c.declared_by ? nlohmann::json(*c.declared_by) : nlohmann::json(nullptr)},
-          {"runtime_regenerated", c.runtime_regenerated}};
+  return {
+      {"name", c.name},
+      {"action", c.remove   ? "remove"
+                 : c.create ? "create"
+                            : "update"},
+      {"trust_added", c.trust_added},
+      {"trust_detached", c.trust_detached},
+      {"trust_replaced", c.trust_replaced},
+      {"trust_renamed", renamed},
+      {"targets_added", c.targets_added},
+      {"targets_removed", c.targets_removed},
+      {"identity", c.identity ? nlohmann::json(*c.identity) : nlohmann::json(nullptr)},
+      {"declared_by", c.declared_by ? nlohmann::json(*c.declared_by) : nlohmann::json(nullptr)},
+      {"revocation", c.revocation ? nlohmann::json(truststore::revocationModeName(*c.revocation))
+                                  : nlohmann::json(nullptr)},
+      {"runtime_regenerated", c.runtime_regenerated}};
 }
 
 }  // namespace
@@ -113,7 +120,7 @@ nlohmann::json connectorJson(const ConnectorChange& c) {
 bool ConnectorChange::empty() const {
   return !create && !remove && !edit && trust_added.empty() && trust_detached.empty() &&
          trust_renamed.empty() && targets_added.empty() && targets_removed.empty() && !identity &&
-         !declared_by && !runtime_regenerated;
+         !declared_by && !revocation && !runtime_regenerated;
 }
 
 bool Plan::empty() const {

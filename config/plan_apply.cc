@@ -91,6 +91,9 @@ Result<void> applyConnector(truststore::Transaction& tx, const ConfigFile& confi
   if (r && (!change.targets_added.empty() || !change.targets_removed.empty())) {
     r = step(truststore::setTargets(tx, spec->name, change.targets_added, change.targets_removed));
   }
+  if (r && change.revocation) {
+    r = step(truststore::setRevocationMode(tx, spec->name, *change.revocation));
+  }
   if (r && change.declared_by) {
     setDeclaredBy(tx, spec->name, *change.declared_by);
   }

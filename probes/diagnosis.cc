@@ -5,6 +5,7 @@
 
 #include "probes/diagnosis_parts.h"
 #include "probes/diagnosis_text.h"
+#include "probes/revocation_fetch.h"
 #include "probes/transport_causes.h"
 #include "truststore/certificate_importer.h"
 #include "truststore/certificate_status.h"
@@ -214,31 +215,6 @@ std::vector<truststore::PathCandidate> fetchedIssuers(const Capture& capture) {
 
 namespace {
 
-// The revocation evidence of a capture, per certificate it was fetched for.
-std::unordered_map<std::string, truststore::RevocationEvidence> revocationEvidence(
-    const Capture& capture, const std::vector<CertificatePtr>& presented) {
-  std::unordered_map<std::string, truststore::RevocationEvidence> out;
-  for (const auto& f : capture.fetched) {
-    if (f.purpose == FetchPurpose::CaIssuers) {
-      continue;
-    }
-    auto& e = out[f.about];
-    if (!f.error.empty()) {
-      e.fetch_errors.push_back(f.url + ": " + f.error);
-    } else if (f.purpose == FetchPurpose::Crl) {
-      e.crls.push_back(f.body);
-    } else {
-      e.ocsp_responses.push_back(f.body);
-    }
-  }
-  if (!capture.ocsp_stapled.empty() && !presented.empty()) {
-    auto& e = out[presented[0]->sha256()];
-    e.ocsp_responses.push_back(capture.ocsp_stapled);
-    e.ocsp_stapled = true;
-  }
-  return out;
-}
-
 // A trusted intermediate of an interception CA must not hide the interception: what the
 // server sent, and the issuers above the path's top (sent or known), are checked for keys on
 // the compromised list too.
@@ -266,7 +242,7 @@ void checkCompromisedAncestry(Diagnosis& d, const truststore::PathBuildRequest& 
 
 void judgeChain(Diagnosis& d, const Capture& capture, const TrustAnchors& trust,
                 const Catalog& catalog, const DiagnoseOptions& options) {
-  auto evidence = revocationEvidence(capture, d.presented);
+  auto evidence = revocationEvidenceOf(capture);
   truststore::PathBuildRequest request;
   request.leaf = d.presented[0];
   for (size_t i = 1; i < d.presented.size(); ++i) {

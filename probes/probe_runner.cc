@@ -9,6 +9,8 @@
 
 #include "probes/https_capture.h"
 #include "probes/ldap_capture.h"
+#include "probes/paths_json.h"
+#include "probes/revocation_fetch.h"
 #include "truststore/certificate_importer.h"
 
 namespace trustctl::probes {
@@ -80,6 +82,7 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
                      const RunnerOptions& options) {
   ProbeResult result;
   DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
+  diag.revocation = job.revocation;
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   // The shell's I/O, each step only when the diagnosis so far needs it: the known
   // certificates (library, catalogs, system bundle), then AIA issuers, which may point
@@ -89,9 +92,22 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
     result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   }
   AiaBudget budget = aiaBudget(capture, job.request, options);
+  auto probe_end =
+      Clock::now() + std::chrono::milliseconds(static_cast<long>(
+                         1000 * (job.request.timeout_seconds - capture.elapsed_seconds)));
   for (int hop = 0; hop < 3 && fetchMissingIssuer(result.diagnosis, capture, options, budget);
        ++hop) {
     result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  }
+  if (job.revocation != truststore::RevocationMode::Off && result.diagnosis.path.size() >= 2) {
+    RevocationFetchBounds bounds;
+    bounds.now = options.now;
+    bounds.deadline = probe_end;
+    size_t fetched_before = capture.fetched.size();
+    fetchRevocationEvidence(capture, result.diagnosis.path, bounds);
+    if (capture.fetched.size() != fetched_before) {  // a path without URLs fetched nothing
+      result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+    }
   }
   RecommendContext ctx{capture.target.url(), job.connector,
                        job.request.servername.empty() ? "" : job.request.servername};
@@ -107,8 +123,9 @@ ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog&
                             UnixTime now) {
   catalog.load();
   ProbeResult result;
-  result.diagnosis =
-      diagnose(capture, *job.trust, catalog, {now, capture.servername, job.identity_configured});
+  DiagnoseOptions diag{now, capture.servername, job.identity_configured};
+  diag.revocation = job.revocation;
+  result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
   result.connector = job.connector;
@@ -211,7 +228,8 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
   for (const auto& p : d.problems) {
     problems.push_back({{"code", diagnosisCodeName(p.code)},
                         {"certificate", nullable(p.certificate)},
-                        {"detail", p.detail}});
+                        {"detail", p.detail},
+                        {"severity", p.warning ? "warning" : "error"}});
   }
   nlohmann::json chain = nlohmann::json::array();
   for (const auto& cert : d.presented) {
@@ -248,6 +266,7 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
       {"tls", tls},
       {"presented_chain", chain},
       {"path", path},
+      {"paths_tried", pathsTriedJson(d.paths_tried)},
       {"recommendation", recommendation},
       {"elapsed_seconds", c.elapsed_seconds}};
   if (c.target.protocol != Protocol::Https) {

@@ -17,6 +17,7 @@
 #include "probes/catalog.h"
 #include "probes/diagnosis.h"
 #include "probes/recommendation.h"
+#include "truststore/revocation.h"
 
 namespace trustctl::probes {
 
@@ -25,6 +26,7 @@ struct ProbeJob {
   std::string connector;  // "" when none
   std::shared_ptr<const TrustAnchors> trust;
   bool identity_configured = false;
+  truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
 };
 
 struct ProbeResult {

@@ -76,6 +76,20 @@ Result<void> editConnector(Transaction& tx, const std::string& name,
   return {};
 }
 
+Result<void> setRevocationMode(Transaction& tx, const std::string& name, RevocationMode mode) {
+  auto c = findConnector(tx, name);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  if ((*c)->revocation == mode) {
+    return {};
+  }
+  (*c)->revocation = mode;
+  (*c)->updated_at = tx.now();
+  tx.audit("connector.revocation", name, "", "revocation=" + std::string(revocationModeName(mode)));
+  return {};
+}
+
 Result<void> attachTrust(Transaction& tx, const std::string& connector,
                          const std::vector<std::string>& entries) {
   auto c = findConnector(tx, connector);

@@ -42,6 +42,8 @@ Result<void> deleteConnector(Transaction& tx, const std::string& name);
 Result<void> editConnector(Transaction& tx, const std::string& name,
                            const std::optional<std::string>& note,
                            const std::optional<std::string>& environment);
+// What the connector's probes do about revocation (off, soft, hard).
+Result<void> setRevocationMode(Transaction& tx, const std::string& name, RevocationMode mode);
 // Attaches entries as trust anchors; already attached entries are left as they are.
 Result<void> attachTrust(Transaction& tx, const std::string& connector,
                          const std::vector<std::string>& entries);

@@ -8,6 +8,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
@@ -33,6 +34,9 @@ inline void freeGeneralNames(GENERAL_NAMES* s) {
 }
 inline void freeAuthorityInfo(AUTHORITY_INFO_ACCESS* a) {
   AUTHORITY_INFO_ACCESS_free(a);
+}
+inline void freeDistPoints(CRL_DIST_POINTS* d) {
+  CRL_DIST_POINTS_free(d);
 }
 inline void freeSafebagStack(STACK_OF(PKCS12_SAFEBAG) * s) {
   sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free);
@@ -70,6 +74,13 @@ using Pbe2ParamPtr = std::unique_ptr<PBE2PARAM, Deleter<PBE2PARAM_free>>;
 using Pbkdf2ParamPtr = std::unique_ptr<PBKDF2PARAM, Deleter<PBKDF2PARAM_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<freeGeneralNames>>;
 using AuthorityInfoPtr = std::unique_ptr<AUTHORITY_INFO_ACCESS, Deleter<freeAuthorityInfo>>;
+using DistPointsPtr = std::unique_ptr<CRL_DIST_POINTS, Deleter<freeDistPoints>>;
+using OcspResponsePtr = std::unique_ptr<OCSP_RESPONSE, Deleter<OCSP_RESPONSE_free>>;
+using OcspBasicRespPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP_free>>;
+using OcspRequestPtr = std::unique_ptr<OCSP_REQUEST, Deleter<OCSP_REQUEST_free>>;
+using OcspCertIdPtr = std::unique_ptr<OCSP_CERTID, Deleter<OCSP_CERTID_free>>;
+using X509RevokedPtr = std::unique_ptr<X509_REVOKED, Deleter<X509_REVOKED_free>>;
+using Asn1EnumeratedPtr = std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
 using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
 using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Deleter<ASN1_OBJECT_free>>;

@@ -22,8 +22,9 @@ std::optional<RevocationMode> revocationModeFromName(std::string_view name);
 struct RevocationEvidence {
   std::vector<std::string> crls;            // DER or PEM, as fetched
   std::vector<std::string> ocsp_responses;  // DER OCSPResponse, fetched or stapled
-  bool ocsp_stapled = false;                // one of the responses came stapled in the handshake
-  std::vector<std::string> fetch_errors;    // why fetches failed ("http://x/crl: timeout")
+  // One of the responses came stapled in the handshake: it is ocsp_responses[0].
+  bool ocsp_stapled = false;
+  std::vector<std::string> fetch_errors;  // why fetches failed ("http://x/crl: timeout")
 };
 
 enum class RevocationState {
@@ -50,5 +51,10 @@ RevocationVerdict judgeRevocation(const Certificate& cert, const Certificate& is
 // The URLs revocation evidence can be fetched from (http:// only, as RFC 5280 expects).
 std::vector<std::string> crlDistributionPoints(const Certificate& cert);
 std::vector<std::string> ocspResponderUrls(const Certificate& cert);
+
+// When fetched evidence stops being current, for the shell's cache: a CRL's nextUpdate, or the
+// earliest nextUpdate of an OCSP response's single responses; nullopt when it cannot be parsed
+// or names none. Nothing is verified here.
+std::optional<UnixTime> evidenceNextUpdate(std::string_view body, bool ocsp);
 
 }  // namespace trustctl::truststore

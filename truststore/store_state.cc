@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -157,6 +158,9 @@ std::string serializeState(const StoreState& state) {
     if (!c.declared_by.empty()) {  // absent in stores written before apply recorded it
       connectors[name]["declared_by"] = c.declared_by;
     }
+    if (c.revocation != RevocationMode::Soft) {  // absent = soft, as in older stores
+      connectors[name]["revocation"] = std::string(revocationModeName(c.revocation));
+    }
   }
   json root{{"format", kFormatVersion},
             {"generation", state.generation},
@@ -204,6 +208,11 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       j.at("created_at").get_to(c.created_at);
       j.at("updated_at").get_to(c.updated_at);
       c.declared_by = j.value("declared_by", std::string());
+      auto mode = revocationModeFromName(j.value("revocation", std::string("soft")));
+      if (!mode) {
+        throw std::runtime_error("connector " + name + ": revocation is not off, soft or hard");
+      }
+      c.revocation = *mode;
       state.connectors.emplace(name, std::move(c));
     }
     return state;

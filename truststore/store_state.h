@@ -11,6 +11,7 @@
 
 #include "truststore/certificate.h"
 #include "truststore/error.h"
+#include "truststore/revocation.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::truststore {
@@ -40,6 +41,7 @@ struct Connector {
   std::string identity;              // entry name, "" for none
   std::vector<std::string> targets;  // URLs the connector talks to
   std::string declared_by;           // the config file that declares it ("" = none), by apply
+  RevocationMode revocation = RevocationMode::Soft;  // what the probe does about revocation
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };
