@@ -43,34 +43,8 @@ void addProblem(Diagnosis& d, DiagnosisCode code, const CertificatePtr& cert, st
 namespace {
 
 DiagnosisCode codeFor(PathErrorCode e) {
-  switch (e) {
-    case PathErrorCode::Expired:
-      return DiagnosisCode::Expired;
-    case PathErrorCode::NotYetValid:
-      return DiagnosisCode::NotYetValid;
-    case PathErrorCode::BadSignature:
-      return DiagnosisCode::BadSignature;
-    case PathErrorCode::IssuerNotCa:
-      return DiagnosisCode::IssuerNotCa;
-    case PathErrorCode::PathLength:
-      return DiagnosisCode::PathLengthExceeded;
-    case PathErrorCode::NotForServerAuth:
-    case PathErrorCode::LeafKeyUsage:
-      return DiagnosisCode::NotForServerAuth;
-    case PathErrorCode::NameConstraints:
-      return DiagnosisCode::NameConstraintsViolated;
-    case PathErrorCode::Weak:
-      return DiagnosisCode::WeakCrypto;
-    case PathErrorCode::UnknownCritical:
-    case PathErrorCode::Malformed:
-    case PathErrorCode::Profile:
-      return DiagnosisCode::UnknownCriticalExtension;
-    case PathErrorCode::Revoked:
-      return DiagnosisCode::Revoked;
-    case PathErrorCode::RevocationUnknown:
-      return DiagnosisCode::RevocationUnknown;
-  }
-  return DiagnosisCode::TlsHandshakeFailed;
+  return diagnosisCodeFromName(truststore::pathErrorDiagnosisName(e))
+      .value_or(DiagnosisCode::TlsHandshakeFailed);
 }
 
 std::vector<CertificatePtr> certsOf(const CertPath& p) {
@@ -169,6 +143,15 @@ void offer(Diagnosis& d, const truststore::PathElement& e, const std::string& ki
   }
 }
 
+void reportMissing(Diagnosis& d, const truststore::PathElement& missing, bool may_offer) {
+  addProblem(d, DiagnosisCode::MissingIntermediate, missing.candidate.cert,
+             "the server does not send intermediate " + quoted(*missing.candidate.cert) +
+                 " and the connector does not trust it");
+  if (may_offer) {
+    offer(d, missing, "intermediate");
+  }
+}
+
 // Why `t` is not the connector's path, and (when `may_offer`) what to install.
 void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bool may_offer,
                   const std::string& limit_detail) {
@@ -207,13 +190,7 @@ void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bo
     return;
   }
   if (missing && missing != &top) {
-    addProblem(d, DiagnosisCode::MissingIntermediate, missing->candidate.cert,
-               "the server does not send intermediate " + quoted(*missing->candidate.cert) +
-                   " and the connector does not trust it");
-    if (may_offer) {
-      offer(d, *missing, "intermediate");
-    }
-    return;
+    return reportMissing(d, *missing, may_offer);
   }
   if (t.end == PathEnd::UntrustedRoot) {
     addProblem(d, DiagnosisCode::UntrustedRoot, top.candidate.cert,
@@ -225,13 +202,7 @@ void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bo
     return;
   }
   if (missing) {  // the top itself came from elsewhere, and nobody has its issuer
-    addProblem(d, DiagnosisCode::MissingIntermediate, missing->candidate.cert,
-               "the server does not send intermediate " + quoted(*missing->candidate.cert) +
-                   " and the connector does not trust it");
-    if (may_offer) {
-      offer(d, *missing, "intermediate");
-    }
-    return;
+    return reportMissing(d, *missing, may_offer);
   }
   const auto& cert = top.candidate.cert;
   d.unknown_issuer_of = cert;

@@ -6,26 +6,14 @@
 #include <mutex>
 #include <optional>
 
-#include <curl/curl.h>
-
-#include "probes/https_capture.h"
+#include "probes/http_fetch.h"
 #include "truststore/ossl.h"
-#include "truststore/version.h"
 
 namespace trustctl::probes {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct CurlEasyDeleter {
-  void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
-};
-struct CurlSlistDeleter {
-  void operator()(curl_slist* s) const noexcept { curl_slist_free_all(s); }
-};
-using CurlEasyPtr = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlSlistPtr = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
 constexpr size_t kCacheEntries = 256;
 
@@ -73,75 +61,6 @@ class EvidenceCache {
 EvidenceCache& cache() {
   static EvidenceCache c;
   return c;
-}
-
-struct Outcome {
-  std::string body;
-  std::string error;
-};
-
-// GET (or POST `request` as application/ocsp-request) within `seconds` and `max_bytes`.
-Outcome fetch(const std::string& url, const std::string* request, double seconds, size_t max_bytes,
-              long max_redirects) {
-  initCurlOnce();
-  CurlEasyPtr easy(curl_easy_init());
-  if (!easy) {
-    return {"", "could not start a libcurl transfer"};
-  }
-  struct Sink {
-    std::string data;
-    size_t limit;
-  } sink{{}, max_bytes};
-  auto write = +[](char* data, size_t size, size_t count, void* arg) -> size_t {
-    auto* s = static_cast<Sink*>(arg);
-    size_t n = size * count;
-    if (s->data.size() + n > s->limit) {
-      return 0;
-    }
-    s->data.append(data, n);
-    return n;
-  };
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  CURL* e = easy.get();
-  long timeout_ms = std::max(1L, static_cast<long>(seconds * 1000));  // 0 = no limit to curl
-  long redirects = std::clamp(max_redirects, 0L, 2L);
-  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, redirects > 0 ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, redirects);
-  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_bytes));
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "trustctl/" TRUSTCTL_VERSION);
-  CurlSlistPtr headers;
-  if (request != nullptr) {
-    headers.reset(curl_slist_append(nullptr, "Content-Type: application/ocsp-request"));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, request->data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(request->size()));
-  }
-  CURLcode rc = curl_easy_perform(e);
-  if (rc != CURLE_OK) {
-    bool too_large = rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED;
-    return {"", too_large ? "larger than " + std::to_string(max_bytes) + " bytes"
-                          : (errbuf[0] ? errbuf : curl_easy_strerror(rc))};
-  }
-  long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
-    bool redirect = status >= 300 && status < 400;
-    return {"", "HTTP " + std::to_string(status) +
-                    (redirect ? " (a redirect, not followed)" : std::string())};
-  }
-  if (sink.data.empty()) {
-    return {"", "empty answer"};
-  }
-  return {std::move(sink.data), ""};
 }
 
 bool alreadyRecorded(const Capture& c, FetchPurpose purpose, const std::string& url,
@@ -200,8 +119,9 @@ void fetchRevocationEvidence(Capture& capture, const std::vector<truststore::Cer
       f.error = "not fetched: the revocation time budget was spent";
     } else {
       --urls_left;
-      Outcome o = fetch(url, request, seconds, ocsp ? bounds.ocsp_max_bytes : bounds.crl_max_bytes,
-                        bounds.max_redirects);
+      HttpFetchResult o = httpFetch({url, request, "application/ocsp-request", seconds,
+                                     ocsp ? bounds.ocsp_max_bytes : bounds.crl_max_bytes,
+                                     std::min(bounds.max_redirects, 2L)});
       f.body = std::move(o.body);
       f.error = std::move(o.error);
       if (!f.body.empty() && bounds.use_cache) {

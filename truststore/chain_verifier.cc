@@ -53,40 +53,6 @@ bool matchesHost(const Certificate& leaf, const std::string& host) {
 
 namespace {
 
-// OpenSSL's number for the same fault, so scripts written against `openssl verify` keep
-// working; the words are trustctl's own.
-int x509ErrorFor(PathErrorCode code) {
-  switch (code) {
-    case PathErrorCode::Expired:
-      return X509_V_ERR_CERT_HAS_EXPIRED;
-    case PathErrorCode::NotYetValid:
-      return X509_V_ERR_CERT_NOT_YET_VALID;
-    case PathErrorCode::BadSignature:
-      return X509_V_ERR_CERT_SIGNATURE_FAILURE;
-    case PathErrorCode::IssuerNotCa:
-      return X509_V_ERR_INVALID_CA;
-    case PathErrorCode::PathLength:
-      return X509_V_ERR_PATH_LENGTH_EXCEEDED;
-    case PathErrorCode::NotForServerAuth:
-    case PathErrorCode::LeafKeyUsage:
-      return X509_V_ERR_INVALID_PURPOSE;
-    case PathErrorCode::NameConstraints:
-      return X509_V_ERR_PERMITTED_VIOLATION;
-    case PathErrorCode::Weak:
-      return X509_V_ERR_CA_MD_TOO_WEAK;
-    case PathErrorCode::UnknownCritical:
-      return X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION;
-    case PathErrorCode::Revoked:
-      return X509_V_ERR_CERT_REVOKED;
-    case PathErrorCode::RevocationUnknown:
-      return X509_V_ERR_UNABLE_TO_GET_CRL;
-    case PathErrorCode::Profile:
-    case PathErrorCode::Malformed:
-      return X509_V_ERR_INVALID_EXTENSION;
-  }
-  return X509_V_ERR_UNSPECIFIED;
-}
-
 void failWith(VerifyOutcome& out, int error, std::string name, std::string text, int depth) {
   out.ok = false;
   out.error = error;
@@ -101,7 +67,7 @@ void explainBest(VerifyOutcome& out, const CertPath& best, const std::string& li
     for (const auto& err : best.elements[i].errors) {
       if (!err.warning) {
         const auto& who = best.elements[i].candidate.cert->info();
-        failWith(out, x509ErrorFor(err.code), std::string(pathErrorName(err.code)),
+        failWith(out, pathErrorX509Code(err.code), std::string(pathErrorName(err.code)),
                  "'" + (who.subject_cn.empty() ? who.subject : who.subject_cn) + "' " + err.detail,
                  static_cast<int>(i));
         return;

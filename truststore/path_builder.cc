@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "truststore/ossl.h"
 
@@ -281,38 +282,41 @@ class Search {
 
 }  // namespace
 
-std::string_view pathErrorName(PathErrorCode code) {
-  switch (code) {
-    case PathErrorCode::Expired:
-      return "expired";
-    case PathErrorCode::NotYetValid:
-      return "not_yet_valid";
-    case PathErrorCode::BadSignature:
-      return "bad_signature";
-    case PathErrorCode::IssuerNotCa:
-      return "issuer_not_ca";
-    case PathErrorCode::PathLength:
-      return "path_length_exceeded";
-    case PathErrorCode::NotForServerAuth:
-      return "not_for_server_auth";
-    case PathErrorCode::LeafKeyUsage:
-      return "leaf_key_usage";
-    case PathErrorCode::NameConstraints:
-      return "name_constraints_violated";
-    case PathErrorCode::Weak:
-      return "weak_crypto";
-    case PathErrorCode::UnknownCritical:
-      return "unknown_critical_extension";
-    case PathErrorCode::Revoked:
-      return "revoked";
-    case PathErrorCode::RevocationUnknown:
-      return "revocation_unknown";
-    case PathErrorCode::Profile:
-      return "profile";
-    case PathErrorCode::Malformed:
-      return "malformed";
+namespace {
+
+struct PathErrorDoc {
+  PathErrorCode code;
+  std::string_view name;
+  int x509_error;
+  std::string_view diagnosis;
+};
+
+constexpr PathErrorDoc kPathErrors[] = {
+#define TRUSTCTL_PATH_ERROR(id, name, x509_error, diagnosis) \
+  {PathErrorCode::id, name, x509_error, diagnosis},
+#include "truststore/path_errors.def"
+#undef TRUSTCTL_PATH_ERROR
+};
+
+const PathErrorDoc& docOf(PathErrorCode code) {
+  for (const auto& doc : kPathErrors) {
+    if (doc.code == code) {
+      return doc;
+    }
   }
-  return "malformed";
+  return kPathErrors[0];
+}
+
+}  // namespace
+
+std::string_view pathErrorName(PathErrorCode code) {
+  return docOf(code).name;
+}
+int pathErrorX509Code(PathErrorCode code) {
+  return docOf(code).x509_error;
+}
+std::string_view pathErrorDiagnosisName(PathErrorCode code) {
+  return docOf(code).diagnosis;
 }
 
 PathBuildResult buildPaths(const PathBuildRequest& request) {

@@ -29,24 +29,16 @@ struct PathCandidate {
   bool presented = false;
 };
 
-// What is wrong with one certificate on one path. Each maps to one diagnosis code.
+// What is wrong with one certificate on one path (truststore/path_errors.def).
 enum class PathErrorCode {
-  Expired,
-  NotYetValid,
-  BadSignature,      // its signature does not verify with the next certificate's key
-  IssuerNotCa,       // it signs the certificate below but is not a CA (or lacks keyCertSign)
-  PathLength,        // a pathLenConstraint of it is exceeded by the CAs below
-  NotForServerAuth,  // EKU without serverAuth (leaf) or restricting it away (CA)
-  LeafKeyUsage,      // the leaf's keyUsage allows neither signatures nor key exchange
-  NameConstraints,   // a name below it is outside its permitted or inside its excluded names
-  Weak,              // key size or signature digest below the policy
-  UnknownCritical,   // a critical extension verifiers do not know
-  Revoked,
-  RevocationUnknown,  // a failure only under RevocationMode::Hard; else a warning
-  Profile,            // a profile rule a careful verifier adds to RFC 5280 (verify's strict mode)
-  Malformed,          // extensions OpenSSL could not parse or duplicated
+#define TRUSTCTL_PATH_ERROR(id, name, x509_error, diagnosis) id,
+#include "truststore/path_errors.def"
+#undef TRUSTCTL_PATH_ERROR
 };
 std::string_view pathErrorName(PathErrorCode code);
+int pathErrorX509Code(PathErrorCode code);
+// The name of the diagnosis code (probes/diagnosis_codes.def) the fault is reported as.
+std::string_view pathErrorDiagnosisName(PathErrorCode code);
 
 struct PathError {
   PathErrorCode code;

@@ -295,3 +295,11 @@ TEST_CASE("diagnosis codes: names round-trip and every failure has words elsewhe
     }
   }
 }
+
+TEST_CASE("every path error names a diagnosis code that exists", "[probes]") {
+  for (int i = 0; i <= static_cast<int>(truststore::PathErrorCode::Malformed); ++i) {
+    auto code = static_cast<truststore::PathErrorCode>(i);
+    CAPTURE(truststore::pathErrorName(code));
+    CHECK(diagnosisCodeFromName(truststore::pathErrorDiagnosisName(code)).has_value());
+  }
+}
