@@ -9,31 +9,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/servers.h"
+
 namespace trustctl::testing {
 
 namespace {
-
-bool portAccepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-void waitForPort(const ServerProcess& p, int port) {
-  for (int i = 0; i < 200 && p.running(); ++i) {  // at most ~10 s
-    if (portAccepts(port)) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("nginx (files) did not start on port " + std::to_string(port) + ": " +
-                           p.logTail());
-}
 
 std::vector<std::string> substituted(const ScenarioSetup& setup, const TempDir& dir) {
   std::vector<std::string> out;
@@ -72,7 +52,7 @@ std::unique_ptr<TestServer> startNginxFiles(int port,
   s->process = std::make_unique<ServerProcess>(
       std::vector<std::string>{"nginx", "-c", conf_path, "-p", d, "-e", d + "/error.log"},
       s->dir->file("server.log"));
-  waitForPort(*s->process, port);
+  waitUntilListening(*s->process, port, "nginx (files)");
   return s;
 }
 

@@ -42,31 +42,6 @@ int boundPort(int fd) {
   return ntohs(a.sin_port);
 }
 
-bool portAccepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-void waitUntilListening(const ServerProcess& p, int port, const std::string& what) {
-  for (int i = 0; i < 200; ++i) {  // at most ~10 s
-    if (portAccepts(port)) {
-      return;
-    }
-    if (!p.running()) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error(what + " did not start on port " + std::to_string(port) + ": " +
-                           p.logTail());
-}
-
 std::string writePem(const TempDir& dir, const std::string& name,
                      const std::vector<CertificatePtr>& certs) {
   return dir.write(name, toPem(certs));
@@ -97,6 +72,31 @@ std::string readRequest(int fd) {
 }
 
 }  // namespace
+
+bool portAccepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+void waitUntilListening(const ServerProcess& p, int port, const std::string& what) {
+  for (int i = 0; i < 200; ++i) {  // at most ~10 s
+    if (portAccepts(port)) {
+      return;
+    }
+    if (!p.running()) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error(what + " did not start on port " + std::to_string(port) + ": " +
+                           p.logTail());
+}
 
 int freeLoopbackPort() {
   int fd = listenLoopback(0);

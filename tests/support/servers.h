@@ -15,6 +15,13 @@
 
 namespace trustctl::testing {
 
+class ServerProcess;
+// True when something accepts TCP connections on 127.0.0.1:`port`.
+bool portAccepts(int port);
+// Waits (at most ~10 s) until `port` accepts, or throws with the process's log when it exits
+// or never does: a server that does not start fails its test at once, with the reason.
+void waitUntilListening(const ServerProcess& p, int port, const std::string& what);
+
 // A port that was free a moment ago.
 int freeLoopbackPort();
 

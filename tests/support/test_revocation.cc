@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/support/servers.h"
+
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -95,31 +97,6 @@ std::string derOf(T* object, Fn i2d) {
   auto* p = reinterpret_cast<unsigned char*>(der.data());
   i2d(object, &p);
   return der;
-}
-
-bool portAccepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-void waitListening(const ServerProcess& p, int port, const std::string& what) {
-  for (int i = 0; i < 200; ++i) {  // at most ~10 s
-    if (portAccepts(port)) {
-      return;
-    }
-    if (!p.running()) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error(what + " did not start on port " + std::to_string(port) + ": " +
-                           p.logTail());
 }
 
 // The index file's time form, YYMMDDHHMMSSZ.
@@ -258,7 +235,7 @@ HttpFolderServer::HttpFolderServer(const std::string& folder) {
   server_->process = std::make_unique<ServerProcess>(
       std::vector<std::string>{"nginx", "-c", conf_path, "-p", d, "-e", d + "/error.log"},
       server_->dir->file("server.log"));
-  waitListening(*server_->process, server_->port, "nginx");
+  waitUntilListening(*server_->process, server_->port, "nginx");
 }
 
 std::string HttpFolderServer::url(const std::string& path) const {
