@@ -59,24 +59,6 @@ void addNameEntry(X509_NAME* name, const char* field, const std::string& value) 
         "subject name");
 }
 
-// `issuer` is the certificate itself for self-signed ones: SKI/AKI read the issuer's key id.
-void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  ossl::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-  check(ext != nullptr, "extension");
-  check(X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
-}
-
-std::string joined(const std::vector<std::string>& items, const std::string& prefix) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ",") + prefix + item;
-  }
-  return out;
-}
-
 // An extension no verifier knows, marked critical, with an ASN.1 NULL as its value.
 void addUnknownCritical(X509* cert, const std::string& oid) {
   ossl::Asn1ObjectPtr obj(OBJ_txt2obj(oid.c_str(), 1));
@@ -106,40 +88,41 @@ void addRoleExtensions(X509* x, X509* signer, Role role, const std::string& cn,
   bool is_leaf = role == Role::Leaf || role == Role::SelfSignedLeaf;
   bool ca = (!is_leaf || opts.ca) && !opts.force_not_ca;
   if (ca) {
-    addExtension(x, signer, NID_basic_constraints,
-                 "critical,CA:TRUE" +
-                     (opts.path_len >= 0 ? ",pathlen:" + std::to_string(opts.path_len) : ""));
-    addExtension(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
+    addX509Extension(x, signer, NID_basic_constraints,
+                     "critical,CA:TRUE" +
+                         (opts.path_len >= 0 ? ",pathlen:" + std::to_string(opts.path_len) : ""));
+    addX509Extension(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
     if (!opts.name_constraints.empty()) {
-      addExtension(x, signer, NID_name_constraints, opts.name_constraints);
+      addX509Extension(x, signer, NID_name_constraints, opts.name_constraints);
     }
   } else if (is_leaf) {
-    addExtension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
-    addExtension(x, signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
-    addExtension(x, signer, NID_ext_key_usage,
-                 opts.eku.empty() ? std::string("serverAuth,clientAuth") : joined(opts.eku, ""));
+    addX509Extension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
+    addX509Extension(x, signer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    addX509Extension(
+        x, signer, NID_ext_key_usage,
+        opts.eku.empty() ? std::string("serverAuth,clientAuth") : joinedList(opts.eku, ""));
   } else {
     // A "CA" forced to CA:FALSE still carries keyCertSign, as broken real-world ones do, so
     // only basicConstraints tells it apart.
-    addExtension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
-    addExtension(x, signer, NID_key_usage, "critical,keyCertSign,digitalSignature");
+    addX509Extension(x, signer, NID_basic_constraints, "critical,CA:FALSE");
+    addX509Extension(x, signer, NID_key_usage, "critical,keyCertSign,digitalSignature");
   }
-  addExtension(x, signer, NID_subject_key_identifier, "hash");
+  addX509Extension(x, signer, NID_subject_key_identifier, "hash");
   if (role == Role::Intermediate || role == Role::Leaf) {
-    addExtension(x, signer, NID_authority_key_identifier, "keyid:always");
+    addX509Extension(x, signer, NID_authority_key_identifier, "keyid:always");
   }
   std::vector<std::string> sans = opts.sans;
   if (sans.empty() && is_leaf) {
     sans.push_back("DNS:" + cn);
   }
   if (!sans.empty() && !opts.no_san) {
-    addExtension(x, signer, NID_subject_alt_name, joined(sans, ""));
+    addX509Extension(x, signer, NID_subject_alt_name, joinedList(sans, ""));
   }
   if (!opts.aia_ca_issuers.empty()) {
-    addExtension(x, signer, NID_info_access, joined(opts.aia_ca_issuers, "caIssuers;URI:"));
+    addX509Extension(x, signer, NID_info_access, joinedList(opts.aia_ca_issuers, "caIssuers;URI:"));
   }
   if (!opts.crl_urls.empty()) {
-    addExtension(x, signer, NID_crl_distribution_points, joined(opts.crl_urls, "URI:"));
+    addX509Extension(x, signer, NID_crl_distribution_points, joinedList(opts.crl_urls, "URI:"));
   }
   for (const auto& oid : opts.unknown_critical_oids) {
     addUnknownCritical(x, oid);
@@ -173,6 +156,24 @@ Issued build(Role role, const std::string& cn, const CertOptions& opts, const Is
 }
 
 }  // namespace
+
+// `issuer` is the certificate itself for self-signed ones: SKI/AKI read the issuer's key id.
+void addX509Extension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  ossl::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  check(ext != nullptr, "extension");
+  check(X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
+}
+
+std::string joinedList(const std::vector<std::string>& items, const std::string& prefix) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ",") + prefix + item;
+  }
+  return out;
+}
 
 TestPki::TestPki(UnixTime now) : now_(now) {}
 

@@ -80,6 +80,12 @@ class TestPki {
 // `cert` with one byte of its signature flipped: it parses, and no key verifies it.
 CertificatePtr withBadSignature(const CertificatePtr& cert);
 
+// Adds extension `nid` = `value` (OpenSSL's config syntax) to `cert`; `issuer` is the
+// certificate itself for self-signed ones (SKI/AKI read the issuer's key id). Throws on error.
+void addX509Extension(X509* cert, X509* issuer, int nid, const std::string& value);
+// "a,b,c" with `prefix` before each item.
+std::string joinedList(const std::vector<std::string>& items, const std::string& prefix);
+
 enum class Pkcs12Cipher { Modern, Legacy3Des, LegacyRc2 };
 
 std::string toPem(const std::vector<CertificatePtr>& certs);

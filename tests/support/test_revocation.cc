@@ -34,23 +34,6 @@ void check(bool ok, const char* what) {
   }
 }
 
-void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  ossl::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-  check(ext != nullptr, "extension");
-  check(X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
-}
-
-std::string joined(const std::vector<std::string>& items, const std::string& prefix) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ",") + prefix + item;
-  }
-  return out;
-}
-
 // A CA:FALSE certificate for `cn` issued by `issuer`; `extensions` adds (nid, value) pairs.
 Issued issue(const Issued& issuer, const std::string& cn, UnixTime now,
              const std::vector<std::pair<int, std::string>>& extensions) {
@@ -71,11 +54,11 @@ Issued issue(const Issued& issuer, const std::string& cn, UnixTime now,
   check(X509_time_adj_ex(X509_getm_notBefore(x.get()), 0, -86400, &base) != nullptr, "notBefore");
   check(X509_time_adj_ex(X509_getm_notAfter(x.get()), 365, 0, &base) != nullptr, "notAfter");
   check(X509_set_pubkey(x.get(), key->evp()) == 1, "public key");
-  addExtension(x.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
-  addExtension(x.get(), signer, NID_subject_key_identifier, "hash");
-  addExtension(x.get(), signer, NID_authority_key_identifier, "keyid:always");
+  addX509Extension(x.get(), signer, NID_basic_constraints, "critical,CA:FALSE");
+  addX509Extension(x.get(), signer, NID_subject_key_identifier, "hash");
+  addX509Extension(x.get(), signer, NID_authority_key_identifier, "keyid:always");
   for (const auto& [nid, value] : extensions) {
-    addExtension(x.get(), signer, nid, value);
+    addX509Extension(x.get(), signer, nid, value);
   }
   check(X509_sign(x.get(), issuer.key->evp(), EVP_sha256()) > 0, "signing");
   auto cert = truststore::Certificate::fromX509(x.get());
@@ -127,12 +110,12 @@ Issued makeRevocableLeaf(const Issued& issuer, const std::string& cn, UnixTime n
   std::vector<std::pair<int, std::string>> ext{
       {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
       {NID_ext_key_usage, "serverAuth,clientAuth"},
-      {NID_subject_alt_name, joined(sans, "")}};
+      {NID_subject_alt_name, joinedList(sans, "")}};
   if (!crl_urls.empty()) {
-    ext.emplace_back(NID_crl_distribution_points, joined(crl_urls, "URI:"));
+    ext.emplace_back(NID_crl_distribution_points, joinedList(crl_urls, "URI:"));
   }
   if (!ocsp_urls.empty()) {
-    ext.emplace_back(NID_info_access, joined(ocsp_urls, "OCSP;URI:"));
+    ext.emplace_back(NID_info_access, joinedList(ocsp_urls, "OCSP;URI:"));
   }
   return issue(issuer, cn, now, ext);
 }
