@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "agent/probe_inputs.h"
+#include "agent/recommendation_command.h"
 
 namespace trustctl::agent {
 
@@ -59,8 +60,10 @@ std::map<std::string, std::vector<probes::TargetStatus>> probeConnectors(
   run.now = options.now;
   run.max_parallel_https = options.max_parallel;
   std::vector<probes::ProbeResult> results(jobs.size());
-  probes::runProbes(jobs, catalog, run,
-                    [&](size_t i, probes::ProbeResult r) { results[i] = std::move(r); });
+  probes::runProbes(jobs, catalog, run, [&](size_t i, probes::ProbeResult r) {
+    writeRecommendationCommand(r);
+    results[i] = std::move(r);
+  });
   for (size_t i = 0; i < jobs.size(); ++i) {
     probes::TargetStatus t;
     t.result = std::move(results[i]);

@@ -12,6 +12,7 @@
 #include "agent/commands.h"
 #include "agent/probe_command.h"
 #include "agent/probe_inputs.h"
+#include "agent/recommendation_command.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
 #include "truststore/output_file.h"
@@ -230,6 +231,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
   if (!replayed.empty()) {
     for (size_t i = 0; i < jobs.size(); ++i) {
       results[i] = probes::evaluateCapture(replayed[i], jobs[i], catalog, now);
+      writeRecommendationCommand(results[i]);
     }
   } else {
     probes::RunnerOptions options;
@@ -238,6 +240,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
     options.fetch_aia = !args.no_aia;
     Progress progress(jobs.size());
     probes::runProbes(jobs, catalog, options, [&](size_t i, probes::ProbeResult r) {
+      writeRecommendationCommand(r);
       results[i] = std::move(r);
       progress.step();
     });
@@ -285,8 +288,10 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
   options.now = wallClockNow();
   options.fetch_aia = !args.no_aia;
   probes::ProbeResult after;
-  probes::runProbes(jobs, catalog, options,
-                    [&](size_t, probes::ProbeResult r) { after = std::move(r); });
+  probes::runProbes(jobs, catalog, options, [&](size_t, probes::ProbeResult r) {
+    writeRecommendationCommand(r);
+    after = std::move(r);
+  });
   ctx.exit_code = after.diagnosis.ok() ? kExitOk : kExitProblem;
   if (ctx.options.json) {
     std::cout << probes::probeResultJson(after).dump() << "\n";

@@ -112,6 +112,7 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
   RecommendContext ctx{capture.target.url(), job.connector,
                        job.request.servername.empty() ? "" : job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
+  result.context = ctx;
   result.connector = job.connector;
   result.capture = std::move(capture);
   return result;
@@ -128,6 +129,7 @@ ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog&
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
+  result.context = ctx;
   result.connector = job.connector;
   result.capture = std::move(capture);
   return result;

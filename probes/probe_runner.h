@@ -33,6 +33,7 @@ struct ProbeResult {
   Capture capture;
   Diagnosis diagnosis;
   Recommendation recommendation;
+  RecommendContext context;  // what the recommendation's command is written for
   std::string connector;
 };
 

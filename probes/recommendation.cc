@@ -4,31 +4,8 @@ namespace trustctl::probes {
 
 namespace {
 
-std::string shellQuote(const std::string& s) {
-  bool plain = !s.empty() && s.find_first_not_of(
-                                 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                 "-_./:@=+,[]") == std::string::npos;
-  if (plain) {
-    return s;
-  }
-  std::string out = "'";
-  for (char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
 std::string connectorOrPlaceholder(const RecommendContext& ctx) {
   return ctx.connector.empty() ? "<connector>" : ctx.connector;
-}
-
-std::string probeInstallCommand(const RecommendContext& ctx, bool server_pin) {
-  std::string cmd = "trustctl probe " + shellQuote(ctx.url) + " --connector " +
-                    connectorOrPlaceholder(ctx) + " --install";
-  if (!ctx.servername.empty()) {
-    cmd += " --servername " + shellQuote(ctx.servername);
-  }
-  return server_pin ? cmd + " --allow-server-pin" : cmd;
 }
 
 std::string displayName(const truststore::CertificateInfo& i) {
@@ -93,9 +70,6 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
       return r;
     case DiagnosisCode::ClientCertificateRequired:
       r.action = RecommendedAction::ConfigureIdentity;
-      r.command =
-          "trustctl import CLIENT.p12 --identity --name CLIENT-ID && trustctl connector identity " +
-          connectorOrPlaceholder(ctx) + " CLIENT-ID";
       r.request_text =
           "Please tell us which CA your server accepts client certificates from, and issue "
           "a client certificate for our connection from it.";
@@ -150,11 +124,6 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
   r.cert = c.cert;
   r.source = c.source;
   r.entry = c.entry;
-  if (!c.entry.empty()) {
-    r.command = "trustctl connector trust " + connectorOrPlaceholder(ctx) + " " + c.entry;
-  } else {
-    r.command = probeInstallCommand(ctx, c.kind == "server");
-  }
   if (c.kind == "server") {
     r.note =
         "This pins the server's own certificate: it must be replaced at every renewal. "

@@ -2,7 +2,8 @@
 // Turns a diagnosis into the one thing to do, in the seeds' order of preference: trust the
 // root that anchors the path; for a missing intermediate trust the intermediate (and ask the
 // owner to send it); pin the server certificate only when it is self-signed. When the needed
-// certificate is nowhere to be found, say what to ask the system owner for. Pure.
+// certificate is nowhere to be found, say what to ask the system owner for. Pure; returns a
+// structured choice (action, kind, certificate, source, entry) and the words for the owner.
 
 #include <string>
 
@@ -19,8 +20,10 @@ struct Recommendation {
   truststore::CertificatePtr cert;
   std::string
       source;  // "presented", "catalog", "library", "connector:NAME", "aia", "unavailable", ""
-  std::string entry;         // library entry holding it, "" when none
-  std::string command;       // the trustctl command that does it, "" (null) when none
+  std::string entry;  // library entry holding it, "" when none
+  // The trustctl command that does it, "" (null) when none: written by agent/ from the
+  // structured choice above (agent/recommendation_command.h), never here.
+  std::string command;
   std::string request_text;  // what to ask the system owner, "" (null) when nothing
   std::string note;          // a warning or explanation for the human output
 };

@@ -2,6 +2,7 @@
 // and the recommendation each one leads to. No sockets; the PKI is generated per test.
 #include <catch2/catch.hpp>
 
+#include "agent/recommendation_command.h"
 #include "probes/diagnosis.h"
 #include "probes/recommendation.h"
 #include "tests/support/test_pki.h"
@@ -45,8 +46,13 @@ std::vector<std::string> codes(const Diagnosis& d) {
   return out;
 }
 
+// The recommendation, with the command agent/ writes for it.
 Recommendation rec(const Diagnosis& d, const Capture& c, const std::string& connector = "api") {
-  return recommend(d, c, {c.target.url(), connector, ""});
+  ProbeResult result;
+  result.context = {c.target.url(), connector, ""};
+  result.recommendation = recommend(d, c, result.context);
+  agent::writeRecommendationCommand(result);
+  return result.recommendation;
 }
 
 }  // namespace
