@@ -79,7 +79,10 @@ class TrustAnchors {
 Result<truststore::CertificatePtr> parsePresentedCertificate(const std::string& der);
 
 struct DiagnoseOptions {
-  UnixTime now = 0;  // required: diagnose() has no clock
+  // `now` is required: diagnose() has no clock, and there is no default instant.
+  DiagnoseOptions(UnixTime at, std::string host_name = "", bool identity = false)
+      : now(at), host(std::move(host_name)), identity_configured(identity) {}
+  UnixTime now;
   std::string host;  // the name the certificate must carry; "" = capture.servername
   bool identity_configured = false;
   truststore::RevocationMode revocation = truststore::RevocationMode::Soft;

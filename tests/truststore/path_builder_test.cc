@@ -297,3 +297,48 @@ TEST_CASE("path builder: a look-alike issuer with another key is not an issuer",
 
 }  // namespace
 }  // namespace trustctl::truststore
+
+namespace trustctl::truststore {
+namespace {
+
+TEST_CASE("path builder: constraints of the issuers are named on the path", "[truststore][paths]") {
+  TestPki pki(kNow);
+  auto root = pki.makeRoot("Rules Root");
+  auto anchors = AnchorSet::fromCertificates({root.cert});
+  SECTION("name constraints that exclude the leaf's name") {
+    CertOptions nc;
+    nc.name_constraints = "critical,excluded;DNS:blocked.example.test";
+    auto ca = pki.makeIntermediate(root, "Rules Constrained CA", nc);
+    CertOptions names;
+    names.sans = {"DNS:blocked.example.test"};
+    auto leaf = pki.makeLeaf(ca, "blocked.example.test", names);
+    auto r = buildPaths(requestFor(leaf, {sent(ca)}, anchors.get()));
+    CHECK(r.firstValid() == nullptr);
+    REQUIRE(r.best() != nullptr);
+    CHECK(r.best()->end == PathEnd::Anchored);
+    CHECK(hasError(*r.best(), PathErrorCode::NameConstraints));
+  }
+  SECTION("a sub-CA below pathlen:0") {
+    CertOptions zero;
+    zero.path_len = 0;
+    auto ca = pki.makeIntermediate(root, "Rules Pathlen CA", zero);
+    auto sub = pki.makeIntermediate(ca, "Rules Sub CA");
+    auto leaf = pki.makeLeaf(sub, "sub.example.test");
+    auto r = buildPaths(requestFor(leaf, {sent(sub), sent(ca)}, anchors.get()));
+    REQUIRE(r.best() != nullptr);
+    CHECK(hasError(*r.best(), PathErrorCode::PathLength));
+  }
+  SECTION("a leaf for clientAuth only") {
+    auto ca = pki.makeIntermediate(root, "Rules Issuing CA");
+    CertOptions client;
+    client.eku = {"clientAuth"};
+    auto leaf = pki.makeLeaf(ca, "client.example.test", client);
+    auto request = requestFor(leaf, {sent(ca)}, anchors.get());
+    CHECK(hasError(*buildPaths(request).best(), PathErrorCode::NotForServerAuth));
+    request.require_server_auth = false;
+    CHECK(buildPaths(request).firstValid() != nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace trustctl::truststore
