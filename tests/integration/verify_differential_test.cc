@@ -337,6 +337,30 @@ TEST_CASE("trustctl verify agrees with openssl verify but for the documented dif
     }
   }
   CHECK(undocumented.empty());
+
+  // Both agree on the verdict here; trustctl's words must still name the fault (a CA:TRUE
+  // without keyCertSign once read "basicConstraints CA:FALSE").
+  for (const auto& o : results) {
+    if (o.c->name == "issuer-without-keycertsign") {
+      CHECK(has(o.trustctl.text, "keyUsage lacks keyCertSign"));
+    }
+  }
+
+  // The README lists the same differences, by id.
+  auto readme = truststore::readWholeFile(std::string(TRUSTCTL_SOURCE_DIR) + "/README.md");
+  REQUIRE(readme);
+  std::string section = readme->substr(readme->find("#### Where trustctl verify and openssl"));
+  section = section.substr(0, section.find("\n#", 1));
+  for (const auto& d : documentedDifferences()) {
+    INFO(d.id);
+    CHECK(has(section, "- `" + d.id + "`: "));
+  }
+  size_t listed = 0;
+  for (size_t at = section.find("\n- `"); at != std::string::npos;
+       at = section.find("\n- `", at + 1)) {
+    ++listed;
+  }
+  CHECK(listed == documentedDifferences().size());
 }
 
 }  // namespace trustctl::testing
