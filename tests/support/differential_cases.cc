@@ -156,6 +156,9 @@ void trustCases(Cases& c) {
   Issued old_leaf = pki.makeLeaf(old_inter, "a.example.test");
   c.add("trusted-intermediate-under-expired-trusted-root", old_leaf, {},
         {old_inter.cert, old_root.cert});
+  Issued dead_inter = pki.makeIntermediate(root, "Dead Partial CA", validity(-300 * kDay, -kDay));
+  c.add("trusted-expired-intermediate-root-trusted", pki.makeLeaf(dead_inter, "a.example.test"), {},
+        {dead_inter.cert, root.cert});
   Issued reissued = pki.reissueRoot(old_root, "Old Root");
   c.add("expired-root-and-its-reissue-trusted", old_leaf, {old_inter.cert},
         {old_root.cert, reissued.cert});
@@ -288,6 +291,7 @@ void cryptoCases(Cases& c) {
   c.chain("leaf-sha1", keyed(KeyType::EcP256, "sha1"));
   c.chain("intermediate-sha1", {}, keyed(KeyType::EcP256, "sha1"));
   c.chain("root-sha1-self-signature", {}, {}, keyed(KeyType::EcP256, "sha1"));
+  c.chain("leaf-rsa-sha1", keyed(KeyType::Rsa2048, "sha1"), keyed(KeyType::Rsa2048));
   c.chain("leaf-rsa1024", keyed(KeyType::Rsa1024));
   c.chain("root-rsa1024", {}, {}, keyed(KeyType::Rsa1024));
 }
