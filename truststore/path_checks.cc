@@ -79,11 +79,14 @@ void checkIssuer(CertPath& p, size_t i) {
   const Certificate& c = *e.candidate.cert;
   int ca = X509_check_ca(c.x509());
   bool top_v1_root = ca == 3 && i + 1 == p.elements.size();
-  if (ca != 1 && !top_v1_root) {
+  // A CA:TRUE without keyCertSign is "not a CA" for X509_check_ca too: name its keyUsage.
+  bool lacks_cert_sign =
+      (flags(c) & EXFLAG_KUSAGE) && !(X509_get_key_usage(c.x509()) & KU_KEY_CERT_SIGN);
+  if (ca != 1 && !top_v1_root && !(lacks_cert_sign && (flags(c) & EXFLAG_CA))) {
     add(e, PathErrorCode::IssuerNotCa,
         (flags(c) & EXFLAG_BCONS) ? "signs certificates but is not a CA (basicConstraints CA:FALSE)"
                                   : "signs certificates but has no basicConstraints CA:TRUE");
-  } else if ((flags(c) & EXFLAG_KUSAGE) && !(X509_get_key_usage(c.x509()) & KU_KEY_CERT_SIGN)) {
+  } else if (lacks_cert_sign) {
     add(e, PathErrorCode::IssuerNotCa, "signs certificates but its keyUsage lacks keyCertSign");
   }
   long pathlen = X509_get_pathlen(c.x509());
@@ -188,6 +191,11 @@ void checkProfile(CertPath& p, size_t i) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(c.x509());
   if (ASN1_STRING_type(serial) == V_ASN1_NEG_INTEGER || ASN1_STRING_length(serial) > 20) {
     add(e, PathErrorCode::Profile, "has a negative serial number or one over 20 octets");
+  }
+  int bc = X509_get_ext_by_NID(c.x509(), NID_basic_constraints, -1);
+  if (is_issuer && bc >= 0 && !X509_EXTENSION_get_critical(X509_get_ext(c.x509(), bc))) {
+    add(e, PathErrorCode::Profile,
+        "is a CA whose basicConstraints is not critical (RFC 5280 4.2.1.9)");
   }
   if (is_issuer && X509_NAME_entry_count(X509_get_subject_name(c.x509())) == 0) {
     add(e, PathErrorCode::Profile, "is a CA with an empty subject");
