@@ -138,6 +138,7 @@ CURLcode configureSslCtx(CURL* /*easy*/, void* ssl_ctx, void* arg) {
   SSL_CTX_set_cert_verify_callback(ctx, recordPresentedChain, t);
   SSL_CTX_set_msg_callback(ctx, onTlsMessage);
   SSL_CTX_set_msg_callback_arg(ctx, t);
+  requestStapledOcsp(ctx, &t->capture.ocsp_stapled);
   // A server must not hold the client inside OpenSSL: renegotiation is refused (connector
   // runtimes refuse it too), and SSL_read hands control back to libcurl after each record that
   // is not application data, so libcurl's timeout is checked between HelloRequests.

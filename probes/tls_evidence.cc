@@ -65,8 +65,36 @@ Capture mergeLargeCertRetry(Capture first, Capture retry) {
                     " MiB received a Certificate message of " +
                     std::to_string(first.certificate_message_bytes) + " bytes";
   }
+  if (first.ocsp_stapled.empty()) {
+    first.ocsp_stapled = std::move(retry.ocsp_stapled);
+  }
   first.elapsed_seconds += retry.elapsed_seconds;
   return first;
+}
+
+namespace {
+
+// OpenSSL calls this once the server's first flight is in, whether or not it stapled anything.
+// The answer is only recorded: 1 lets the handshake go on whatever the server sent.
+int keepStapledOcsp(SSL* ssl, void* arg) {
+  auto* stapled = static_cast<std::string*>(arg);
+  const unsigned char* der = nullptr;
+  long len = SSL_get_tlsext_status_ocsp_resp(ssl, &der);
+  if (stapled) {
+    stapled->clear();
+    if (der && len > 0 && static_cast<size_t>(len) <= kStapledOcspMaxBytes) {
+      stapled->assign(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
+void requestStapledOcsp(SSL_CTX* ctx, std::string* stapled) {
+  SSL_CTX_set_tlsext_status_type(ctx, TLSEXT_STATUSTYPE_ocsp);
+  SSL_CTX_set_tlsext_status_cb(ctx, keepStapledOcsp);
+  SSL_CTX_set_tlsext_status_arg(ctx, stapled);
 }
 
 namespace {

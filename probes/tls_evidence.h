@@ -1,8 +1,8 @@
 #pragma once
 // The raw TLS evidence a capture records for transport causes (probes/transport_causes.h):
 // OpenSSL's error as libcurl reported it, the size of the Certificate message, the retry that
-// measures a chain too large for OpenSSL's default limit, and a bare ClientHello that tells
-// whether a port speaks TLS from the first byte.
+// measures a chain too large for OpenSSL's default limit, the OCSP response the server
+// stapled, and a bare ClientHello that tells whether a port speaks TLS from the first byte.
 
 #include <chrono>
 #include <string>
@@ -36,6 +36,15 @@ size_t certificateMessageBytes(const std::vector<std::string>& chain);
 // retry with kLargeCertListBytes got further: the first attempt's failure, error and detail,
 // with the retry's chain and its measured size.
 Capture mergeLargeCertRetry(Capture first, Capture retry);
+
+// The largest stapled OCSP response a capture keeps; a larger one is dropped, not cut.
+inline constexpr size_t kStapledOcspMaxBytes = 64 * 1024;
+
+// Makes every connection from `ctx` ask for a stapled OCSP response (status_request) and copy
+// the DER response the server staples into `*stapled` ("" when none, or over
+// kStapledOcspMaxBytes). Never fails a handshake: the response is judged later, from the
+// capture, like a fetched one. Call before the SSL object is made from `ctx`.
+void requestStapledOcsp(SSL_CTX* ctx, std::string* stapled);
 
 // Opens a fresh TCP connection to `target`, sends a TLS ClientHello (SNI `servername`, no
 // verification) and waits until `deadline` for the answer. True when the answer is TLS: a

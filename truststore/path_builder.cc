@@ -227,8 +227,13 @@ class Search {
   }
 
   void extend() {
-    if (found_valid_ || result_.limit_reached) {
+    if (found_valid_) {
       return;
+    }
+    if (result_.limit_reached) {
+      // A bound cut the search while this path was growing: it is kept as cut, so a search
+      // stopped before any path ended never reads as one with nothing wrong.
+      return record(PathEnd::Limit);
     }
     if (++steps_ > request_.limits.max_steps) {
       stop("over " + std::to_string(request_.limits.max_steps) + " search steps");
@@ -264,7 +269,8 @@ class Search {
       }
     }
     if (!extended) {
-      record(PathEnd::NoIssuer);
+      // Past a bound, the candidates left were not checked: not knowing is not "no issuer".
+      record(result_.limit_reached ? PathEnd::Limit : PathEnd::NoIssuer);
     }
   }
 
