@@ -153,16 +153,9 @@ void reportMissing(Diagnosis& d, const truststore::PathElement& missing, bool ma
 }
 
 // Why `t` is not the connector's path, and (when `may_offer`) what to install.
-void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bool may_offer,
-                  const std::string& limit_detail) {
+void explainTrust(Diagnosis& d, const CertPath& t, const TrustAnchors& trust, bool may_offer) {
   const auto& top = t.elements.back();
   const auto* missing = firstMissing(t);
-  if (t.end == PathEnd::Limit) {
-    addProblem(d, DiagnosisCode::PathBuildingLimit, nullptr,
-               "no verifier should accept this chain: path building stopped at " + limit_detail +
-                   " from " + role(d, d.presented[0]));
-    return;
-  }
   if (t.end == PathEnd::Anchored && t.selfContained()) {
     return;
   }
@@ -250,7 +243,16 @@ void explainPaths(Diagnosis& d, const truststore::PathBuildResult& result,
     return;
   }
   const CertPath* best = result.best();
-  if (!best) {
+  if (!best || result.limit_reached) {
+    // A search cut by a bound proves nothing about the paths it did not try: name the bound,
+    // never a partial explanation (a look-alike, a root to install) that may be false.
+    if (best) {
+      d.path = certsOf(*best);
+    }
+    addProblem(d, DiagnosisCode::PathBuildingLimit, nullptr,
+               "no verifier should accept this chain: path building stopped at " +
+                   (result.limit_detail.empty() ? std::string("its bounds") : result.limit_detail) +
+                   " from " + role(d, d.presented[0]));
     return;
   }
   const CertPath* fix = nullptr;
@@ -279,7 +281,7 @@ void explainPaths(Diagnosis& d, const truststore::PathBuildResult& result,
     }
   }
   const CertPath& t = fix ? *fix : *best;
-  explainTrust(d, t, trust, fix != nullptr, result.limit_detail);
+  explainTrust(d, t, trust, fix != nullptr);
 }
 
 }  // namespace trustctl::probes::detail
