@@ -14,7 +14,7 @@
 # targets next to an ldapsearch loop, one probe's latency next to one ldapsearch, and slapd's
 # handshake capacity.
 # Usage: scripts/probe-bench.sh [PATH_TO_TRUSTCTL] [N] [all|https|ldap]
-#        (default: Release build, 1000, all)
+#        (default: Release build, 1000, all; TRUSTCTL_BENCH_ROUNDS=3 alternated runs per tool)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/probe-bench-ldap.sh"
@@ -57,6 +57,10 @@ measure() {
   read -r wall user sys rss < <(tail -n 1 time.out)
   printf '%s %s %s %s\n' "$label" "$wall" "$(calc "$user + $sys")" "$((rss / 1024))"
 }
+# The machine may be shared: trustctl and curl runs alternate, $rounds of each, and the run
+# with the median wall time is the one shown.
+rounds=${TRUSTCTL_BENCH_ROUNDS:-3}
+median_run() { printf '%s\n' "$@" | sort -k2,2n | sed -n "$((($# + 1) / 2))p"; }
 if [ "$mode" = ldap ]; then
   probe_bench_ldap
   exit 0
@@ -95,10 +99,15 @@ curl_parallel=(curl --parallel --parallel-max 64 --no-sessionid -s -H 'Connectio
 verdicts() { grep -o '"diagnosis":{"code":"[a-z_]*"' "$1" | cut -d'"' -f6 | sort | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}'; }
 
 results=()
-results+=("$(measure trustctl "${probe[@]}" "${urls[@]}")")
+t_runs=()
+c_runs=()
+for _ in $(seq "$rounds"); do
+  t_runs+=("$(measure trustctl "${probe[@]}" "${urls[@]}")")
+  c_runs+=("$(measure curl-parallel "${curl_parallel[@]}" --cacert root.pem -K curl.cfg)")
+done
+results+=("$(median_run "${t_runs[@]}")" "$(median_run "${c_runs[@]}")")
 "${probe[@]}" --record rec-chain.jsonl "${urls[@]}" >out-chain.json || true
 ok=$(grep -c '"verdict":"ok"' out-chain.json || true)
-results+=("$(measure curl-parallel "${curl_parallel[@]}" --cacert root.pem -K curl.cfg)")
 cat >sclient.sh <<EOS
 for i in \$(seq $n); do openssl s_client -connect 127.0.0.1:$port -servername localhost -CAfile $work/root.pem -verify_return_error -brief </dev/null >/dev/null 2>&1; done
 EOS
@@ -112,7 +121,8 @@ wait $(jobs -p | grep -v "^$nginx_pid$") 2>/dev/null || true
 ceiling=$(cat stime.* | awk '/connections in .* real seconds/ {n += $1} END {printf "%.0f", n / 5}')
 
 echo
-echo "Probing $n HTTPS targets on 127.0.0.1 (nginx, 2 workers, no session reuse), $(nproc) cores:"
+echo "Probing $n HTTPS targets on 127.0.0.1 (nginx, 2 workers, no session reuse), $(nproc) cores"
+echo "(trustctl and curl: the median of $rounds alternated runs):"
 printf '%-16s %9s %10s %12s %10s\n' tool "wall s" "per s" "client CPU s" "peak MiB"
 for r in "${results[@]}"; do
   read -r label wall cpu rss <<<"$r"
@@ -129,13 +139,21 @@ printf 'trustctl rate / handshake ceiling:     %.2f\n' "$(calc "$n / $t_wall / $
 echo "targets diagnosed ok by trustctl: $ok of $n"
 
 paths=()
-paths+=("$(measure trustctl-catalog "${probe[@]}" --no-aia --catalog inter.pem "${leaf_urls[@]}")")
-"${probe[@]}" --no-aia --catalog inter.pem --record rec-catalog.jsonl "${leaf_urls[@]}" >out-catalog.json || true
-paths+=("$(measure trustctl-aia "${probe[@]}" "${leaf_urls[@]}")")
+# --catalog takes every word after it up to the next option: --no-aia ends it before the URLs.
+cat_runs=()
+aia_runs=()
+lc_runs=()
+for _ in $(seq "$rounds"); do
+  cat_runs+=("$(measure trustctl-catalog "${probe[@]}" --catalog inter.pem --no-aia "${leaf_urls[@]}")")
+  aia_runs+=("$(measure trustctl-aia "${probe[@]}" "${leaf_urls[@]}")")
+  lc_runs+=("$(measure curl-parallel "${curl_parallel[@]}" --cacert root-inter.pem -K curl-leaf.cfg)")
+done
+paths+=("$(median_run "${cat_runs[@]}")" "$(median_run "${aia_runs[@]}")" "$(median_run "${lc_runs[@]}")")
+"${probe[@]}" --catalog inter.pem --no-aia --record rec-catalog.jsonl "${leaf_urls[@]}" >out-catalog.json || true
 "${probe[@]}" --record rec-aia.jsonl "${leaf_urls[@]}" >out-aia.json || true
-paths+=("$(measure curl-parallel "${curl_parallel[@]}" --cacert root-inter.pem -K curl-leaf.cfg)")
 echo
-echo "Path building: $n HTTPS targets that send only their leaf (same nginx, another port):"
+echo "Path building: $n HTTPS targets that send only their leaf (same nginx, another port;"
+echo "median of $rounds alternated runs):"
 printf '%-16s %9s %10s %12s %10s\n' tool "wall s" "per s" "client CPU s" "peak MiB"
 for r in "${paths[@]}"; do
   read -r label wall cpu rss <<<"$r"
