@@ -196,17 +196,47 @@ Result<CertificatePtr> parsePresentedCertificate(const std::string& der) {
   return cert;
 }
 
+namespace {
+
+// The certificates an AIA body holds (none when it holds no usable certificate), parsed once
+// per process for the same bytes (bounded), as presented certificates are: the runner
+// diagnoses again after each fetch, and the leaves of a fleet name the same few issuer URLs.
+std::vector<CertificatePtr> certificatesFetched(const std::string& body, const std::string& url) {
+  constexpr size_t kMaxRemembered = 256;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::vector<CertificatePtr>> parsed;
+  std::string key =
+      ossl::sha256HexOf(reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = parsed.find(key);
+    if (it != parsed.end()) {
+      return it->second;
+    }
+  }
+  // The label only names the source in errors, which are not kept: the bytes decide.
+  auto material = truststore::parseImport(body, url, [] { return std::nullopt; });
+  std::vector<CertificatePtr> certs;
+  if (material) {
+    certs = material->certificates;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  if (parsed.size() >= kMaxRemembered) {
+    parsed.clear();
+  }
+  parsed.emplace(std::move(key), certs);
+  return certs;
+}
+
+}  // namespace
+
 std::vector<truststore::PathCandidate> fetchedIssuers(const Capture& capture) {
   std::vector<truststore::PathCandidate> out;
   for (const auto& f : capture.fetched) {
     if (f.purpose != FetchPurpose::CaIssuers || f.body.empty()) {
       continue;
     }
-    auto material = truststore::parseImport(f.body, f.url, [] { return std::nullopt; });
-    if (!material) {
-      continue;
-    }
-    for (const auto& cert : material->certificates) {
+    for (const auto& cert : certificatesFetched(f.body, f.url)) {
       out.push_back({cert, "aia", "", false, false});
     }
   }
@@ -228,7 +258,7 @@ void checkCompromisedAncestry(Diagnosis& d, const truststore::PathBuildRequest& 
     above.insert(above.end(), request.extra.begin(), request.extra.end());
     CertificatePtr next;
     for (const auto& c : above) {
-      if (c.cert->info().subject == cur->info().issuer && c.cert->isIssuerOf(*cur)) {
+      if (c.cert->info().subject == cur->info().issuer && truststore::issuedBy(*cur, *c.cert)) {
         next = c.cert;
         break;
       }

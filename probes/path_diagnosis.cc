@@ -125,7 +125,7 @@ CertificatePtr lookalikeAnchor(const CertPath& p, const TrustAnchors& trust) {
       continue;
     }
     for (const auto& a : trust.set().findBySubject(X509_get_issuer_name(cert->x509()))) {
-      if (!a->isIssuerOf(*cert)) {
+      if (!truststore::issuedBy(*cert, *a)) {
         return a;
       }
     }

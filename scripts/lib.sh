@@ -77,11 +77,12 @@ trustctl_bench_pki() {
   cat leaf.pem inter.pem >chain.pem
 }
 
-# trustctl_bench_nginx PORT: nginx with 2 workers serving chain.pem from the current folder on
-# 127.0.0.1:PORT, keep-alive and session reuse off (every request a full handshake), in the
-# background; waits (bounded) until it accepts. Sets TRUSTCTL_NGINX_PID.
+# trustctl_bench_nginx PORT [SERVER_BLOCKS]: nginx with 2 workers serving chain.pem from the
+# current folder on 127.0.0.1:PORT, keep-alive and session reuse off (every request a full
+# handshake), plus any further `server { }` blocks given, in the background; waits (bounded)
+# until PORT accepts. Sets TRUSTCTL_NGINX_PID.
 trustctl_bench_nginx() {
-  local port=$1 dir
+  local port=$1 extra=${2:-} dir
   dir=$(pwd)
   mkdir -p nginx
   cat >nginx/nginx.conf <<EOC
@@ -92,7 +93,8 @@ http { access_log off; keepalive_timeout 0; ssl_session_cache off; ssl_session_t
   client_body_temp_path $dir/nginx; proxy_temp_path $dir/nginx; fastcgi_temp_path $dir/nginx;
   uwsgi_temp_path $dir/nginx; scgi_temp_path $dir/nginx;
   server { listen 127.0.0.1:$port ssl backlog=4096; ssl_certificate $dir/chain.pem;
-    ssl_certificate_key $dir/leaf.key; location / { return 200 "ok\n"; } } }
+    ssl_certificate_key $dir/leaf.key; location / { return 200 "ok\n"; } }
+  $extra }
 EOC
   nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/nginx/error.log" &
   TRUSTCTL_NGINX_PID=$!

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_set>
 
@@ -42,6 +43,33 @@ const CertPath* PathBuildResult::firstValid() const {
 }
 
 namespace {
+
+// Whether `child`'s signature verifies with `issuer`'s key: a pure function of the two
+// certificates, so remembered for the process (bounded; forgotten all at once when full).
+// An ECDSA or RSA verification costs more than the rest of a probe's path building, and the
+// targets of one fleet present the same few certificates.
+bool signatureVerifiesRemembered(const Certificate& child, const Certificate& issuer) {
+  constexpr size_t kMaxRemembered = 8192;
+  static std::mutex mutex;
+  static std::unordered_map<std::string, bool> verified;
+  std::string key = child.sha256() + issuer.sha256();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = verified.find(key);
+    if (it != verified.end()) {
+      return it->second;
+    }
+  }
+  EVP_PKEY* pub = X509_get0_pubkey(issuer.x509());
+  bool ok = pub != nullptr && X509_verify(child.x509(), pub) == 1;
+  ossl::clearErrors();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (verified.size() >= kMaxRemembered) {
+    verified.clear();
+  }
+  verified.emplace(std::move(key), ok);
+  return ok;
+}
 
 // One certificate is the same CA as another when subject and key agree: a cross-signed copy
 // or a re-issue. A path never holds the same CA twice (that is a loop).
@@ -125,9 +153,9 @@ class Search {
       stop("over " + std::to_string(request_.limits.max_signature_checks) + " signature checks");
       return false;
     }
-    EVP_PKEY* pub = X509_get0_pubkey(issuer.x509());
-    bool ok = pub != nullptr && X509_verify(child.x509(), pub) == 1;
-    ossl::clearErrors();
+    // Counted as a check whether or not an earlier search already verified it, so the bound
+    // stops every search at the same point.
+    bool ok = signatureVerifiesRemembered(child, issuer);
     signatures_.emplace(std::move(key), ok);
     return ok;
   }
@@ -323,6 +351,12 @@ int pathErrorX509Code(PathErrorCode code) {
 }
 std::string_view pathErrorDiagnosisName(PathErrorCode code) {
   return docOf(code).diagnosis;
+}
+
+bool issuedBy(const Certificate& child, const Certificate& issuer) {
+  return X509_NAME_cmp(X509_get_subject_name(issuer.x509()), X509_get_issuer_name(child.x509())) ==
+             0 &&
+         signatureVerifiesRemembered(child, issuer);
 }
 
 PathBuildResult buildPaths(const PathBuildRequest& request) {

@@ -105,6 +105,12 @@ struct PathBuildResult {
 
 PathBuildResult buildPaths(const PathBuildRequest& request);
 
+// Certificate::isIssuerOf (the issuer's subject names the child's issuer and its key verifies
+// the child's signature), remembered per process (bounded) by both certificates' sha256, as
+// buildPaths remembers its signature checks: the certificates of one fleet are verified once,
+// not once per probe. Thread-safe.
+bool issuedBy(const Certificate& child, const Certificate& issuer);
+
 // The per-certificate checks of one path (validity, constraints, EKU, names, weakness,
 // revocation), run by buildPaths on each path it records; exposed for tests.
 void checkPath(CertPath& path, const PathBuildRequest& request);
