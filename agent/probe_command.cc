@@ -314,8 +314,10 @@ void addProbeCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-c,--connector", args->connector,
                   "Use this connector's trust and identity (without a URL: probe its targets)");
   cmd->add_flag("--all", args->all, "Probe every target of every connector");
+  // One value per --catalog, so `--catalog F URL` leaves the URL a URL; repeat the option.
   cmd->add_option("--catalog", args->catalogs,
-                  "Known (not trusted) certificates to recommend from: file or folder; repeatable");
+                  "Known (not trusted) certificates to recommend from: file or folder; repeatable")
+      ->allow_extra_args(false);
   cmd->add_flag("--no-system-catalog", args->no_system_catalog,
                 "Do not search the system CA bundle for the certificate to recommend");
   cmd->add_flag("--no-aia", args->no_aia,

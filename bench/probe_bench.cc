@@ -147,8 +147,7 @@ int main(int argc, char** argv) {
   }
   catalog.load();
   UnixTime now = wallClockNow();
-  probes::DiagnoseOptions options;
-  options.now = now;
+  probes::DiagnoseOptions options(now);
 
   std::vector<probes::Capture> first;
   for (const auto& c : captures) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/servers.h"
 #include "tests/support/test_pki.h"
 
 using namespace trustctl::testing;
@@ -154,4 +155,13 @@ TEST_CASE("CLI: an identity exports as PKCS#12 with a new password and imports b
   json e = other.runJson({"show", "back"});
   CHECK(e["sha256"] == c.leaf.cert->sha256());
   CHECK(e["certificates"].size() == 2);
+}
+
+TEST_CASE("CLI: a URL after --catalog FILE is a URL, not another catalog", "[agent]") {
+  Cli cli;
+  TestPki pki(1'800'000'000);
+  std::string catalog = cli.dir.write("catalog.pem", toPem({pki.makeRoot("Catalog Root").cert}));
+  std::string url = "https://127.0.0.1:" + std::to_string(closedLoopbackPort()) + "/";
+  json out = cli.runJson({"probe", "--catalog", catalog, url, "--timeout", "2"}, 1);
+  CHECK(out["diagnosis"]["code"] == "connection_refused");
 }
