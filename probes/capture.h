@@ -94,6 +94,17 @@ struct ClientIdentity {
   std::string key_file;
 };
 
+// How an HTTPS probe reaches its target: the way the connector does.
+struct ProxyChoice {
+  enum class Mode {
+    Environment,  // like curl: https_proxy / HTTPS_PROXY / all_proxy, except no_proxy hosts
+    Direct,       // no proxy ("none")
+    Url,          // this proxy
+  };
+  Mode mode = Mode::Environment;
+  std::string url;  // Mode::Url: "http://host:port", never with credentials in it
+};
+
 struct CaptureRequest {
   Target target;
   std::string servername;  // "" = the URL's host
@@ -104,6 +115,10 @@ struct CaptureRequest {
   std::string bind_dn;
   const std::string* bind_password = nullptr;
   std::function<bool(const Capture&)> chain_is_trusted;
+  // HTTPS only: the proxy, and its "user:password" read from a file by the shell. Never
+  // logged or printed.
+  ProxyChoice proxy;
+  const std::string* proxy_credentials = nullptr;
 };
 
 // The TLS alert's name ("handshake_failure", "certificate_required", ...) or "alert N".

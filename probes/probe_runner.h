@@ -18,6 +18,7 @@
 #include "probes/diagnosis.h"
 #include "probes/recommendation.h"
 #include "truststore/revocation.h"
+#include "truststore/runtime_model.h"
 
 namespace trustctl::probes {
 
@@ -27,6 +28,8 @@ struct ProbeJob {
   std::shared_ptr<const TrustAnchors> trust;
   bool identity_configured = false;
   truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
+  // The connector's runtime: the verdict that decides status, metrics and the exit code.
+  truststore::ConnectorRuntime runtime = truststore::ConnectorRuntime::Trustctl;
 };
 
 struct ProbeResult {
@@ -35,6 +38,9 @@ struct ProbeResult {
   Recommendation recommendation;
   RecommendContext context;  // what the recommendation's command is written for
   std::string connector;
+  // Whether the connector's runtime accepts the server with its current trust (the diagnosis
+  // is trustctl's own judgement of the server).
+  truststore::RuntimeVerdict runtime_verdict;
 };
 
 struct RunnerOptions {

@@ -161,6 +161,16 @@ std::string serializeState(const StoreState& state) {
     if (c.revocation != RevocationMode::Soft) {  // absent = soft, as in older stores
       connectors[name]["revocation"] = std::string(revocationModeName(c.revocation));
     }
+    // Absent = the defaults, so stores written before these fields read back unchanged.
+    if (c.runtime != ConnectorRuntime::Trustctl) {
+      connectors[name]["runtime"] = std::string(runtimeName(c.runtime));
+    }
+    if (!c.proxy.empty()) {
+      connectors[name]["proxy"] = c.proxy;
+    }
+    if (!c.proxy_credentials_file.empty()) {
+      connectors[name]["proxy_credentials_file"] = c.proxy_credentials_file;
+    }
   }
   json root{{"format", kFormatVersion},
             {"generation", state.generation},
@@ -213,6 +223,14 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
         throw std::runtime_error("connector " + name + ": revocation is not off, soft or hard");
       }
       c.revocation = *mode;
+      auto runtime = runtimeFromName(j.value("runtime", std::string("trustctl")));
+      if (!runtime) {
+        throw std::runtime_error("connector " + name + ": runtime is not one of " +
+                                 runtimeNameList());
+      }
+      c.runtime = *runtime;
+      c.proxy = j.value("proxy", std::string());
+      c.proxy_credentials_file = j.value("proxy_credentials_file", std::string());
       state.connectors.emplace(name, std::move(c));
     }
     return state;

@@ -12,6 +12,7 @@
 #include "truststore/certificate.h"
 #include "truststore/error.h"
 #include "truststore/revocation.h"
+#include "truststore/runtime_model.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::truststore {
@@ -42,6 +43,12 @@ struct Connector {
   std::vector<std::string> targets;  // URLs the connector talks to
   std::string declared_by;           // the config file that declares it ("" = none), by apply
   RevocationMode revocation = RevocationMode::Soft;  // what the probe does about revocation
+  // How the connector verifies servers (runtime_models.def); absent in state.json = trustctl.
+  ConnectorRuntime runtime = ConnectorRuntime::Trustctl;
+  // How its HTTPS traffic goes: "" = the environment (https_proxy, no_proxy), "none" = direct,
+  // else a proxy URL without credentials; the credentials live in a file named here.
+  std::string proxy;
+  std::string proxy_credentials_file;
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };
