@@ -36,11 +36,35 @@ enum class AnchorRule {
   SelfSignedRoot,  // only a trusted self-signed root; trusted intermediates only help build
 };
 
+// What a trusted server certificate (a pin) does on its own.
+enum class PinRule {
+  Checked,        // anchors; its dates, key, signature and EKU are still checked
+  Unchecked,      // accepted as it is: only the host is matched (JSSE)
+  WhenSentAlone,  // anchors only when the server sends no intermediate with it (GnuTLS)
+  Never,          // never anchors (unless it is self-signed: then it is its own root)
+};
+
+// Whether a trusted certificate that is not self-signed has its own signature judged by the
+// SHA-1 policy when it ends the path.
+enum class AnchorSignature {
+  Unchecked,  // a trusted certificate's signature is not looked at (Go, GnuTLS, JSSE)
+  LeafOnly,   // only when the anchor is the pinned server certificate (OpenSSL)
+  Checked,    // always (trustctl's verification)
+};
+
+// Where the serverAuth extended key usage is required (a certificate without EKU passes).
+enum class EkuRule {
+  None,   // not checked
+  Leaf,   // the server certificate only
+  Chain,  // the server certificate and every CA below the anchor
+};
+
 // When the subject CN is compared with the host.
 enum class CnFallback {
   Never,        // SANs only
   NoSanOfType,  // when the certificate has no SAN of the host's type (DNS or IP)
-  NoSanAtAll,   // when the certificate has no subjectAltName at all
+  NoSanAtAll,   // when the certificate has no DNS or IP subjectAltName
+  NoSanMatch,   // whenever no SAN matches the host (SANs of the host's type included)
 };
 
 struct RuntimeModel {
@@ -58,6 +82,10 @@ struct RuntimeModel {
   std::string_view system_store;  // whether the system store is added, and how to stop it
   std::string_view explicit_trust;  // the line that loads the store with nothing added
   std::string_view partial_chain;   // how to make a trusted intermediate anchor, "" = no way
+  PinRule pinned_leaf = PinRule::Checked;
+  AnchorSignature anchor_signature = AnchorSignature::LeafOnly;
+  bool anchor_validity_checked = true;  // false: an expired trust anchor still anchors (JSSE)
+  EkuRule eku = EkuRule::Chain;
 };
 
 const RuntimeModel& runtimeModel(ConnectorRuntime runtime);
@@ -75,7 +103,9 @@ struct RuntimeVerdict {
 
 // Pure: judges `presented` (leaf first) against `anchors` at `options.now` for
 // `options.host` as `model` says its runtime does. Only presented and trusted certificates are
-// used (runtimes do not fetch AIA or read the library).
+// used (runtimes do not fetch AIA or read the library). Paths are built by buildPaths under
+// the model's anchor rule and then judged by the model's key, SHA-1, EKU, validity and name
+// rules instead of trustctl's; options.partial_chain and profile_checks are not used.
 RuntimeVerdict judgeAsRuntime(const RuntimeModel& model,
                               const std::vector<CertificatePtr>& presented,
                               const AnchorSet& anchors, const VerifyOptions& options);
@@ -97,6 +127,18 @@ RuntimeInstallPlan installPlanFor(const RuntimeModel& model,
 // cannot (an intermediate for a runtime without partial chain, a pinned server certificate
 // for one that ignores pins), for refusing `--install` / `connector trust` without override.
 std::string whyRuntimeCannotAnchor(const RuntimeModel& model, const Certificate& cert);
+
+// True when `leaf` is for `host` as `model`'s runtime matches names: IP SANs for an IP
+// literal (bracketed or not), DNS SANs with one left-most wildcard label (partial labels as
+// the model says), then the subject CN as its CnFallback and ip_in_cn say.
+bool runtimeMatchesHost(const RuntimeModel& model, const Certificate& leaf,
+                        const std::string& host);
+
+// Stable names of the model columns, for the table and error lines: "any_trusted", ...
+std::string_view anchorRuleName(AnchorRule rule);
+std::string_view pinRuleName(PinRule rule);
+std::string_view cnFallbackName(CnFallback rule);
+std::string_view ekuRuleName(EkuRule rule);
 
 // The README's table of runtime models, generated from the list (a test keeps it in step).
 std::string runtimeModelTable();
