@@ -7,10 +7,12 @@
 // log and to runtime-matrix.md beside the test binary (README.md, "Runtime matrix", shows it).
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -37,6 +39,30 @@ std::string besideTestBinary(const std::string& name) {
   return (ec ? std::filesystem::current_path() : exe.parent_path()) / name;
 }
 
+// With TRUSTCTL_MATRIX_README=PATH, the section between the markers in PATH is replaced by this
+// run's (or appended when PATH has none).
+void rewriteReadme(const std::string& section) {
+  const char* path = std::getenv("TRUSTCTL_MATRIX_README");
+  if (path == nullptr || *path == '\0') {
+    return;
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string readme = text.str();
+  size_t begin = readme.find(kReadmeBegin);
+  size_t end = readme.find(kReadmeEnd);
+  if (begin != std::string::npos && end != std::string::npos && end > begin) {
+    size_t after = readme.find('\n', end);
+    readme.replace(begin, (after == std::string::npos ? readme.size() : after + 1) - begin,
+                   section);
+  } else {
+    readme += "\n" + section;
+  }
+  std::ofstream(path) << readme;
+  std::cout << "(README section rewritten in " << path << ")\n";
+}
+
 Run& matrixRun() {
   static std::unique_ptr<Run> run;
   if (!run) {
@@ -54,8 +80,12 @@ Run& matrixRun() {
               << (details.empty() ? "No disagreement.\n" : "Disagreements:\n" + details)
               << std::flush;
     std::string path = besideTestBinary("runtime-matrix.md");
-    std::ofstream(path) << table << "\n" << details;
+    std::ofstream(path) << table << "\n"
+                        << details << "\nEvery cell (row, runtime, host, real, predicted, the "
+                        << "client's message):\n\n"
+                        << matrixCellLog(fresh->matrix, fresh->result);
     std::cout << "(written to " << path << ")\n";
+    rewriteReadme(matrixReadmeSection(fresh->matrix, fresh->result));
     run = std::move(fresh);
   }
   return *run;

@@ -163,12 +163,54 @@ std::string runtimeClientCommand(ConnectorRuntime runtime) {
              "NODE_EXTRA_CA_CERTS empty";
     case ConnectorRuntime::Libldap:
       return "LDAPTLS_CACERT=ca-bundle.pem LDAPTLS_REQCERT=demand ldapsearch -x -H "
-             "ldaps://127.0.0.1:P -b '' -s base";
+             "ldaps://127.0.0.1:P -b '' -s base (Debian's libldap, on GnuTLS)";
     case ConnectorRuntime::Go:
       return "tls_client.go (go build, offline): tls.Config{RootCAs: ca-bundle.pem, ServerName: "
              "HOST}";
   }
   return "";
+}
+
+std::string runtimeClientVersion(ConnectorRuntime runtime) {
+  if (!runtimeClientMissing(runtime).empty()) {
+    return "";
+  }
+  std::vector<std::string> command;
+  switch (runtime) {
+    case ConnectorRuntime::Trustctl:
+      return "libcurl of the example connector";
+    case ConnectorRuntime::Openssl:
+      command = {onPath("openssl"), "version"};
+      break;
+    case ConnectorRuntime::Curl:
+      command = {onPath("curl"), "--version"};
+      break;
+    case ConnectorRuntime::Java:
+      command = {onPath("java"), "-version"};
+      break;
+    case ConnectorRuntime::Python:
+      command = {kPython, "--version"};
+      break;
+    case ConnectorRuntime::Node:
+      command = {onPath("node"), "--version"};
+      break;
+    case ConnectorRuntime::Libldap:
+      command = {onPath("ldapsearch"), "-VV"};
+      break;
+    case ConnectorRuntime::Go:
+      command = {onPath("go"), "version"};
+      break;
+  }
+  BoundedRun run =
+      runProgramBounded(command[0], {command.begin() + 1, command.end()}, RunOptions{}, 20);
+  std::string text = run.result.out.empty() ? run.result.err : run.result.out;
+  std::string first = lastLines(text.substr(0, text.find('\n')), 1000);
+  // The name and version lead; curl's feature list after them does not fit a table cell.
+  if (first.size() > 64) {
+    size_t cut = first.rfind(' ', 64);
+    first = first.substr(0, cut == std::string::npos ? 64 : cut);
+  }
+  return first;
 }
 
 std::vector<ClientOutcome> runRuntimeClient(ConnectorRuntime runtime,

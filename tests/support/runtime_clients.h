@@ -44,6 +44,10 @@ std::string runtimeClientMissing(ConnectorRuntime runtime);
 // How `runtime`'s client loads the store and connects, for the README and the test log.
 std::string runtimeClientCommand(ConnectorRuntime runtime);
 
+// The runtime's version as its own tool prints it ("OpenJDK 17.0.15", "Python 3.11.2", ...),
+// one line; "" when it is missing or says nothing.
+std::string runtimeClientVersion(ConnectorRuntime runtime);
+
 // Runs `runtime`'s real client over `cells` and returns one outcome per cell, in order. Every
 // child process is bounded in time; a client that is missing, does not start or prints no
 // verdict for a cell gives ran = false with the reason. Throws nothing.

@@ -31,19 +31,22 @@ std::string oneLine(const std::string& text) {
   return out.size() > 500 ? out.substr(0, 500) + "..." : out;
 }
 
-// The lines of `text` that contain any of `marks`, joined; all of it when none does.
+// The lines of `text` with the first of `marks` (in order of preference) that any line has,
+// joined; all of it when none has any.
 std::string linesWith(const std::string& text, const std::vector<std::string>& marks) {
-  std::string out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    for (const auto& m : marks) {
+  for (const auto& m : marks) {
+    std::string out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
       if (line.find(m) != std::string::npos) {
         out += (out.empty() ? "" : " | ") + line;
-        break;
       }
     }
+    if (!out.empty()) {
+      return oneLine(out);
+    }
   }
-  return oneLine(out.empty() ? text : out);
+  return oneLine(text);
 }
 
 std::string limitNote(const BoundedRun& run) {
@@ -97,7 +100,8 @@ std::vector<ClientOutcome> runCurlClient(const std::vector<ClientCell>& cells,
     BoundedRun run =
         runProgramBounded("/usr/bin/curl", args, scratchHome(tools), kCellLimitSeconds);
     bool ok = run.result.exit_code == 0;
-    return ClientOutcome{true, ok, ok ? "" : oneLine(run.result.err) + limitNote(run)};
+    std::string said = run.result.err.substr(0, run.result.err.find("\nMore details here"));
+    return ClientOutcome{true, ok, ok ? "" : oneLine(said) + limitNote(run)};
   });
 }
 
@@ -124,9 +128,7 @@ std::vector<ClientOutcome> runOpensslClient(const std::vector<ClientCell>& cells
     bool ok = run.result.exit_code == 0 &&
               run.result.out.find("Verify return code: 0 (ok)") != std::string::npos;
     return ClientOutcome{
-        true, ok,
-        ok ? ""
-           : linesWith(run.result.err, {"verify error", "error:", "Could not"}) + limitNote(run)};
+        true, ok, ok ? "" : linesWith(run.result.err, {"verify error", "error:"}) + limitNote(run)};
   });
 }
 
@@ -149,9 +151,7 @@ std::vector<ClientOutcome> runLdapsearchClient(const std::vector<ClientCell>& ce
     BoundedRun run = runProgramBounded("/usr/bin/ldapsearch", args, options, kCellLimitSeconds);
     bool ok = run.result.exit_code == 0;
     return ClientOutcome{
-        true, ok,
-        ok ? ""
-           : linesWith(run.result.err, {"TLS:", "ldap_sasl_bind", "ldap_result"}) + limitNote(run)};
+        true, ok, ok ? "" : linesWith(run.result.err, {"TLS:", "Can't contact"}) + limitNote(run)};
   });
 }
 

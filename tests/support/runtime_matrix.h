@@ -86,4 +86,14 @@ std::string matrixTable(const RuntimeMatrix& matrix, const MatrixResult& result)
 // One line per disagreement or client error: cell, prediction, what the client said.
 std::string matrixDisagreements(const RuntimeMatrix& matrix, const MatrixResult& result);
 
+// README.md's "Runtime matrix" section from this run, markers included: what is run and
+// how, the table, and each runtime's client with its version.
+std::string matrixReadmeSection(const RuntimeMatrix& matrix, const MatrixResult& result);
+inline constexpr const char* kReadmeBegin = "<!-- runtime-matrix:begin -->";
+inline constexpr const char* kReadmeEnd = "<!-- runtime-matrix:end -->";
+
+// One line per applicable cell: what the client did and said, and what was predicted, with
+// the model's code (for whoever refines the models: the refusal reasons, not just verdicts).
+std::string matrixCellLog(const RuntimeMatrix& matrix, const MatrixResult& result);
+
 }  // namespace trustctl::testing

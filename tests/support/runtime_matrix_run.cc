@@ -174,4 +174,56 @@ std::string matrixDisagreements(const RuntimeMatrix& matrix, const MatrixResult&
   return out.str();
 }
 
+std::string matrixCellLog(const RuntimeMatrix& matrix, const MatrixResult& result) {
+  std::ostringstream out;
+  for (const auto& cell : result.cells) {
+    if (!cell.applicable || result.missing.count(cell.runtime)) {
+      continue;
+    }
+    out << matrix.rows()[cell.row].label() << "\t" << truststore::runtimeName(cell.runtime) << "\t"
+        << cell.host << "\treal "
+        << (!cell.real.ran       ? "error"
+            : cell.real.accepted ? "ok"
+                                 : "refused")
+        << "\tpredicted " << cell.predicted.code << "\t" << cell.real.message << "\n";
+  }
+  return out.str();
+}
+
+std::string matrixReadmeSection(const RuntimeMatrix& matrix, const MatrixResult& result) {
+  std::ostringstream out;
+  out << kReadmeBegin << "\n## Runtime matrix\n\n"
+      << "Each runtime's model (`truststore/runtime_models.def`, what `--runtime` and "
+         "`runtime =` select) is checked against the real runtime, not asserted: "
+         "`tests/integration/runtime_matrix_test.cc` runs the real client of every runtime on the "
+         "machine with a connector's exported files and nothing added, against real servers on "
+         "127.0.0.1 (one `openssl s_server` for HTTPS and one slapd for LDAPS per fault, "
+         "serving the PKI the test generates), over trust (root / intermediate / server "
+         "certificate pin / nothing: an empty bundle) x faults, and compares every cell with "
+         "trustctl's prediction (`judgeAsRuntime`). The store is made with the `trustctl` "
+         "binary (`import`, `connector create`, `connector trust`, `connector path`).\n\n"
+      << "Rerun it with `build/dev/tests/unit_tests \"[runtime-matrix]\"` (about 10 s on 2 "
+         "cores, the JVM and the offline `go build` being most of it). It prints the table, "
+         "writes it with every client's own message to `build/dev/tests/runtime-matrix.md` "
+         "and fails on every cell marked `!`; with `TRUSTCTL_MATRIX_README=README.md` it also "
+         "rewrites this section.\n\n"
+      << "Hosts: the HTTPS clients connect to 127.0.0.1 and verify the name `localhost` (sent "
+         "as SNI), except in `cn_only_ip`, where they verify the IP literal. Every leaf but the "
+         "CN-only and mismatched ones has both `DNS:localhost` and `IP:127.0.0.1`. Faults: "
+         "`none`; `missing_intermediate` (the server sends only its certificate); `expired` "
+         "(the leaf); `hostname_mismatch` (SANs of another name and IP); `cn_only` and "
+         "`cn_only_ip` (no subjectAltName, the host only in the CN); `weak_key` (an RSA-1024 "
+         "leaf); `sha1_intermediate` (the intermediate signed with SHA-1).\n\n"
+      << "This run (a cell is what the client did; `!` marks a prediction that said the "
+         "opposite):\n\n"
+      << matrixTable(matrix, result) << "\nThe clients:\n\n";
+  for (auto rt : result.runtimes) {
+    std::string version = runtimeClientVersion(rt);
+    out << "- `" << truststore::runtimeName(rt) << "`: " << runtimeClientCommand(rt)
+        << (version.empty() ? "" : " [" + version + "]") << "\n";
+  }
+  out << kReadmeEnd << "\n";
+  return out.str();
+}
+
 }  // namespace trustctl::testing

@@ -19,15 +19,17 @@ import javax.net.ssl.TrustManagerFactory;
 
 public class TlsClient {
   static String oneLine(Throwable error) {
-    StringBuilder out = new StringBuilder();
-    // The cause chain holds the reason (a CertPathValidatorException under an SSLException).
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (out.length() > 0) {
-        out.append(" <- ");
-      }
-      out.append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
+    // The outermost exception says where it failed, the innermost cause why (a
+    // CertPathValidatorException under the SSLHandshakeException).
+    Throwable root = error;
+    while (root.getCause() != null) {
+      root = root.getCause();
     }
-    return out.toString().replaceAll("\\s+", " ");
+    String out = error.getClass().getSimpleName();
+    if (root != error) {
+      out += " <- " + root.getClass().getSimpleName();
+    }
+    return (out + ": " + root.getMessage()).replaceAll("\\s+", " ");
   }
 
   static void handshake(String host, int port, String truststore, String password)
