@@ -13,7 +13,9 @@ TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light)
 # a JDK for keytool, Google Benchmark; systemd-analyze, lintian and man for the packaging tests;
 # prometheus (promtool and the server) for the alert rules and the agent's metrics tests.
 TRUSTCTL_TEST_PACKAGES=(clang libclang-rt-14-dev slapd ldap-utils nginx-light libbenchmark-dev
-  procps psmisc curl time systemd lintian man-db prometheus)
+  procps psmisc curl time systemd lintian man-db prometheus
+  # the runtime matrix ([runtime-matrix]) runs the real client of each runtime (Java: keytool's JDK)
+  python3 nodejs golang-go)
 
 trustctl_install_packages() {
   local missing=() p

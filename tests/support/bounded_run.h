@@ -19,4 +19,10 @@ struct BoundedRun {
 
 BoundedRun runTrustctlBounded(const std::vector<std::string>& args, int limit_seconds);
 
+// The same for any program by path, with `options.env` added to the test's environment and
+// `options.stdin_data` as its standard input (`options.kill_after_us` is not used: the limit
+// is `limit_seconds`).
+BoundedRun runProgramBounded(const std::string& program, const std::vector<std::string>& args,
+                             const RunOptions& options, int limit_seconds);
+
 }  // namespace trustctl::testing

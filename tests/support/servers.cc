@@ -129,7 +129,7 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::st
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ <= 0) {
+  if (pid_ <= 0 || reaped_) {
     return;
   }
   kill(pid_, SIGTERM);
@@ -144,7 +144,14 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::running() const {
-  return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0;
+  if (pid_ <= 0 || reaped_) {
+    return false;
+  }
+  pid_t r = waitpid(pid_, nullptr, WNOHANG);
+  // Once reaped here, the destructor must not wait for it again (it would wait out its ~3 s
+  // limit on a pid that is gone: every slapadd in startSlapd did).
+  reaped_ = r == pid_ || r < 0;
+  return r == 0;
 }
 
 std::string ServerProcess::logTail() const {

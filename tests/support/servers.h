@@ -37,6 +37,7 @@ class ServerProcess {
 
  private:
   int pid_ = -1;
+  mutable bool reaped_ = false;  // running() saw it end and collected it
   std::string log_path_;
 };
 
