@@ -1,12 +1,43 @@
 #include "runtime/curl_trust.h"
 
+#include <memory>
+#include <string>
+
+#include "truststore/chain_verifier.h"
+
 namespace trustctl::runtime {
 
 namespace {
 
-CURLcode installTrust(CURL* /*easy*/, void* ssl_ctx, void* arg) {
+// The host of the handle's URL: what curl checks the certificate against (CONNECT_TO and
+// RESOLVE change where it connects, not the name).
+std::string urlHost(CURL* easy) {
+  char* url = nullptr;
+  if (curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || !url) {
+    return "";
+  }
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  char* host = nullptr;
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url, 0) != CURLUE_OK ||
+      curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+    return "";
+  }
+  std::string out = host;
+  curl_free(host);
+  return out;
+}
+
+CURLcode installTrust(CURL* easy, void* ssl_ctx, void* arg) {
   auto* trust = static_cast<ConnectorTrust*>(arg);
-  if (!trust || !trust->configureSslCtx(static_cast<SSL_CTX*>(ssl_ctx))) {
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  if (!trust || !trust->configureSslCtx(ctx)) {
+    return CURLE_SSL_CERTPROBLEM;
+  }
+  // curl's own host check falls back to the subject CN; OpenSSL checking the same host with
+  // SANs only makes a libcurl connector judge names as trustctl does. libcurl makes a new
+  // SSL_CTX for every connection, so the name is this connection's.
+  std::string host = urlHost(easy);
+  if (!host.empty() && !truststore::expectHost(SSL_CTX_get0_param(ctx), host)) {
     return CURLE_SSL_CERTPROBLEM;
   }
   return CURLE_OK;

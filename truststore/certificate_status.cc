@@ -68,6 +68,17 @@ CertificateKind classifyCertificate(const CertificateInfo& info) {
 }
 
 bool isWeak(const CertificateInfo& info, std::string* reason) {
+  if (isWeakKey(info, reason)) {
+    return true;
+  }
+  if (!info.self_signed && containsAny(info.signature_algorithm, {"md5", "sha1"})) {
+    *reason = "signed with " + info.signature_algorithm + ", which clients reject";
+    return true;
+  }
+  return false;
+}
+
+bool isWeakKey(const CertificateInfo& info, std::string* reason) {
   bool rsa_like =
       info.key_algorithm == "RSA" || info.key_algorithm == "RSA-PSS" || info.key_algorithm == "DSA";
   if (rsa_like && info.key_bits > 0 && info.key_bits < 2048) {
@@ -77,10 +88,6 @@ bool isWeak(const CertificateInfo& info, std::string* reason) {
   }
   if (info.key_algorithm == "EC" && info.key_bits > 0 && info.key_bits < 224) {
     *reason = "EC key of " + std::to_string(info.key_bits) + " bits (224 is the minimum)";
-    return true;
-  }
-  if (!info.self_signed && containsAny(info.signature_algorithm, {"md5", "sha1"})) {
-    *reason = "signed with " + info.signature_algorithm + ", which clients reject";
     return true;
   }
   return false;

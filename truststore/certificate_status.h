@@ -44,5 +44,7 @@ CertificateStatus assessCertificate(const CertificateInfo& info, UnixTime now,
 // True for key sizes or signature digests trustctl calls weak: RSA/DSA below 2048 bits, EC
 // below 224 bits, MD5 or SHA-1 signatures (a self-signed root's own signature is not judged).
 bool isWeak(const CertificateInfo& info, std::string* reason);
+// The key half of isWeak: RSA/DSA under 2048 bits, EC under 224.
+bool isWeakKey(const CertificateInfo& info, std::string* reason);
 
 }  // namespace trustctl::truststore

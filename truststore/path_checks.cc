@@ -234,7 +234,11 @@ void checkPath(CertPath& p, const PathBuildRequest& request) {
       checkPurpose(p, i);
     }
     std::string reason;
-    if (isWeak(e.candidate.cert->info(), &reason)) {
+    // A trust anchor's own signature is never checked (RFC 5280, 6.1.1: the anchor is an
+    // input), so how a trusted intermediate was signed does not weaken the path; its key does.
+    const CertificateInfo& info = e.candidate.cert->info();
+    bool weak = anchor ? isWeakKey(info, &reason) : isWeak(info, &reason);
+    if (weak) {
       add(e, PathErrorCode::Weak, "is weak: " + reason);
     }
     checkRevocation(p, i, request);
