@@ -30,7 +30,8 @@ std::string requestIssuer(const truststore::Certificate& top, const std::string&
 std::string proxyNote(DiagnosisCode code, const Capture& capture) {
   switch (code) {
     case DiagnosisCode::ProxyUnreachable:
-      return "Check the proxy's address (" + capture.proxy + ", from " + capture.proxy_source +
+      return "Check the proxy's address (" + capture.proxy +
+             (capture.proxy_source == "configured" ? "" : ", from " + capture.proxy_source) +
              ") and that it runs; give --proxy none to test the direct path.";
     case DiagnosisCode::ProxyAuthRequired:
       return capture.proxy_credentials_sent

@@ -65,7 +65,8 @@ std::string proxyFailureDetail(const Capture& c) {
                            : "\"" + c.proxy_status_line + "\"";
   switch (c.failure) {
     case CaptureFailure::ProxyUnreachable:
-      return proxy + " (from " + c.proxy_source + ") does not accept connections: " + c.detail;
+      return proxy + (c.proxy_source == "configured" ? "" : " (from " + c.proxy_source + ")") +
+             " does not accept connections: " + c.detail;
     case CaptureFailure::ProxyAuthRequired:
       return proxy + " answered CONNECT " + target(c) + " with " + answer +
              (c.proxy_credentials_sent ? ": it refused the credentials given"
