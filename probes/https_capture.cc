@@ -249,7 +249,7 @@ void classify(HttpsTransfer& t, CURLcode rc) {
   }
   const char* err = t.errbuf;
   recordOpensslError(c, err);
-  if (classifyTunnel(t.easy.get(), rc, t.tunnel, c)) {
+  if (classifyTunnel(rc, t.tunnel, c)) {
     return;
   }
   if (rc == CURLE_COULDNT_RESOLVE_HOST) {

@@ -1,5 +1,8 @@
 #include "probes/https_tunnel.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "truststore/secret_wipe.h"
 
 namespace trustctl::probes {
@@ -21,6 +24,17 @@ size_t noteProxyHeader(char* data, size_t size, size_t count, void* arg) {
   return n;
 }
 
+// libcurl hands every socket it closes here; a socket with a peer was connected. (libcurl's
+// connect time includes the CONNECT exchange, so it cannot tell the two apart.)
+int closeNotingPeer(void* arg, curl_socket_t fd) {
+  sockaddr_storage peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+    static_cast<TunnelState*>(arg)->proxy_connected = true;
+  }
+  return ::close(fd);
+}
+
 }  // namespace
 
 void configureTunnel(CURL* e, const CaptureRequest& request, TunnelState& state) {
@@ -34,6 +48,8 @@ void configureTunnel(CURL* e, const CaptureRequest& request, TunnelState& state)
   curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, noteProxyHeader);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &state);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, closeNotingPeer);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, &state);
   const std::string& credentials = request.proxy_credentials && !request.proxy_credentials->empty()
                                        ? *request.proxy_credentials
                                        : state.route.credentials;
@@ -64,12 +80,13 @@ void recordTunnel(CURL* e, const TunnelState& state, Capture& c) {
   c.proxy_credentials_sent = state.credentials_sent;
 }
 
-bool classifyTunnel(CURL* e, CURLcode rc, const TunnelState& state, Capture& c) {
+bool classifyTunnel(CURLcode rc, const TunnelState& state, Capture& c) {
   if (state.route.direct()) {
     return false;
   }
   int code = c.proxy_connect_status;
-  if (code == 407) {
+  // 407 is the standard answer; tinyproxy and some others answer wrong credentials with 401.
+  if (code == 407 || code == 401) {
     c.failure = CaptureFailure::ProxyAuthRequired;
     return true;
   }
@@ -77,11 +94,9 @@ bool classifyTunnel(CURL* e, CURLcode rc, const TunnelState& state, Capture& c) 
     c.failure = CaptureFailure::ProxyRefused;
     return true;
   }
-  curl_off_t connected_us = 0;
-  curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connected_us);
   // libcurl only ever connects to the proxy: a failed or timed-out TCP connect is the proxy's.
   if (rc == CURLE_COULDNT_RESOLVE_PROXY || (rc == CURLE_COULDNT_CONNECT && code == 0) ||
-      (rc == CURLE_OPERATION_TIMEDOUT && connected_us == 0 && code == 0)) {
+      (rc == CURLE_OPERATION_TIMEDOUT && !state.proxy_connected && code == 0)) {
     c.failure = CaptureFailure::ProxyUnreachable;
     return true;
   }

@@ -17,6 +17,9 @@ struct TunnelState {
   bool tls_started = false;  // a TLS record came: later header lines are the target's
   std::string status_line;   // the proxy's answer to CONNECT, "" none
   bool credentials_sent = false;
+  // The TCP connection to the proxy was made (seen when libcurl closes the socket): a timeout
+  // after it is an unanswered CONNECT, before it an unreachable proxy.
+  bool proxy_connected = false;
 };
 
 // Resolves the request's proxy and sets it on `easy` (CURLOPT_PROXY "" when direct, never
@@ -30,6 +33,6 @@ void recordTunnel(CURL* easy, const TunnelState& state, Capture& capture);
 // For a failed transfer through a proxy: sets capture.failure (and for a CONNECT that was never
 // answered, its detail) when the tunnel is what failed, and returns true; false when the
 // failure is the target's, or the transfer was direct.
-bool classifyTunnel(CURL* easy, CURLcode rc, const TunnelState& state, Capture& capture);
+bool classifyTunnel(CURLcode rc, const TunnelState& state, Capture& capture);
 
 }  // namespace trustctl::probes
