@@ -71,6 +71,22 @@ Result<std::vector<TargetPlan>> planTargets(const ProbeArgs& args,
   return out;
 }
 
+using ProxyMap = std::map<std::string, std::unique_ptr<ProbeProxy>>;
+
+// One route per connector ("" for none), read once: its credentials file is read only once.
+Result<const ProbeProxy*> proxyOf(const ProbeArgs& args, const truststore::StoreState& state,
+                                  const std::string& connector, ProxyMap& proxies) {
+  auto it = proxies.find(connector);
+  if (it == proxies.end()) {
+    auto made = proxyFor(args.proxy, args.proxy_credentials_file, state.findConnector(connector));
+    if (!made) {
+      return tl::unexpected(made.error());
+    }
+    it = proxies.emplace(connector, std::move(*made)).first;
+  }
+  return it->second.get();
+}
+
 class Progress {
  public:
   explicit Progress(size_t total) : total_(total), on_(total > 1 && ::isatty(STDERR_FILENO) != 0) {}
@@ -187,8 +203,18 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
   }
   auto empty_trust = std::make_shared<const probes::TrustAnchors>(nullptr);
   std::vector<ProbeJob> jobs;
+  ProxyMap proxies;
   for (const auto& p : plan) {
     ProbeJob job;
+    auto proxy = proxyOf(args, state, p.connector, proxies);
+    if (!proxy) {
+      ctx.fail(proxy.error());
+      return;
+    }
+    job.request.proxy = (*proxy)->choice;
+    job.request.proxy_credentials =
+        (*proxy)->credentials.empty() ? nullptr : &(*proxy)->credentials;
+    job.proxy_argument = args.proxy;
     job.request.target = p.target;
     job.request.servername = args.servername;
     job.request.timeout_seconds = args.timeout_seconds;
@@ -337,6 +363,13 @@ void addProbeCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--parallel", args->parallel, "HTTPS probes at once (default 64)")
       ->check(finiteNumber())
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--proxy", args->proxy,
+                  "HTTPS through this proxy (http://host:port), or none for direct; default: the "
+                  "connector's proxy, else https_proxy/no_proxy as curl reads them");
+  cmd->add_option("--proxy-credentials-file", args->proxy_credentials_file,
+                  "File (mode 0600) whose one line is the proxy's user:password");
+  cmd->add_flag("--allow-interception-root", args->allow_interception_root,
+                "With --install: allow trusting a TLS-intercepting proxy's root");
   cmd->add_flag("--install", args->install,
                 "Install the recommended certificate into the connector, then probe again");
   cmd->add_flag("-y,--yes", args->yes, "With --install: do not ask for confirmation");

@@ -28,6 +28,9 @@ struct ProbeArgs {
   bool install = false;
   bool yes = false;
   bool allow_server_pin = false;
+  std::string proxy;  // --proxy: a URL or "none"; "" = the connector's, else the environment
+  std::string proxy_credentials_file;
+  bool allow_interception_root = false;
   std::string record;
   std::string replay;
   std::string at;

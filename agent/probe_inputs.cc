@@ -4,8 +4,10 @@
 
 #include <sstream>
 
+#include "probes/proxy_route.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
 
@@ -83,6 +85,39 @@ void addLibrary(probes::Catalog& catalog, const truststore::Store& store,
     }
     return out;
   });
+}
+
+ProbeProxy::~ProbeProxy() {
+  truststore::wipeSecret(credentials);
+}
+
+Result<std::unique_ptr<ProbeProxy>> proxyFor(const std::string& proxy_flag,
+                                             const std::string& credentials_flag,
+                                             const truststore::Connector* connector) {
+  auto out = std::make_unique<ProbeProxy>();
+  out->argument = proxy_flag;
+  std::string value = !proxy_flag.empty() ? proxy_flag : connector ? connector->proxy : "";
+  if (value == "none") {
+    out->choice.mode = probes::ProxyChoice::Mode::Direct;
+  } else if (!value.empty()) {
+    auto url = probes::parseProxyUrl(value);
+    if (!url) {
+      std::string where = !proxy_flag.empty() ? "--proxy" : "connector " + connector->name;
+      return fail(url.error().code, where + ": " + url.error().message);
+    }
+    out->choice = {probes::ProxyChoice::Mode::Url, *url};
+  }
+  std::string file = !credentials_flag.empty() ? credentials_flag
+                     : connector               ? connector->proxy_credentials_file
+                                               : "";
+  if (!file.empty()) {
+    auto credentials = probes::loadProxyCredentials(file);
+    if (!credentials) {
+      return tl::unexpected(credentials.error());
+    }
+    out->credentials = std::move(*credentials);
+  }
+  return out;
 }
 
 Result<std::vector<probes::Capture>> readReplay(const std::string& path) {

@@ -32,6 +32,23 @@ Result<std::shared_ptr<const probes::TrustAnchors>> connectorTrust(const trustst
 // connector trusts is reported as "connector:NAME".
 void addLibrary(probes::Catalog& catalog, const truststore::Store& store,
                 const truststore::StoreState& state);
+// How one connector's HTTPS probes go out: --proxy (a URL or "none") over the connector's
+// `proxy` ("" = the environment, "none" = direct, else a URL), and the credentials from
+// --proxy-credentials-file over the connector's proxy_credentials_file. The credentials are a
+// secret, wiped when this is destroyed; jobs point at them.
+struct ProbeProxy {
+  probes::ProxyChoice choice;
+  std::string argument;     // the --proxy value, "" when not given (for recommended commands)
+  std::string credentials;  // "user:password", "" none
+  ~ProbeProxy();
+};
+
+// Fails with InvalidArgument for a proxy URL that is not valid (naming where it came from),
+// and as loadProxyCredentials fails for the credentials file.
+Result<std::unique_ptr<ProbeProxy>> proxyFor(const std::string& proxy_flag,
+                                             const std::string& credentials_flag,
+                                             const truststore::Connector* connector);
+
 // Captures written by --record (one JSON object per line).
 Result<std::vector<probes::Capture>> readReplay(const std::string& path);
 

@@ -85,6 +85,14 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
                   "--allow-server-pin to do it anyway"});
     return false;
   }
+  if (rec.interception_root && !args.allow_interception_root) {
+    ctx.fail({ErrorCode::InterceptionRootRefused,
+              "--install: '" + rec.cert->info().subject +
+                  "' is the root a TLS-intercepting proxy re-signs connections with; trusting "
+                  "it trusts whatever that proxy presents. Add --allow-interception-root to do "
+                  "it anyway"});
+    return false;
+  }
   std::string what =
       rec.kind + " certificate '" + rec.cert->info().subject + "' sha256 " + rec.cert->sha256();
   if (!args.yes) {

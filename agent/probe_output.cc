@@ -52,12 +52,30 @@ std::string heading(const CliContext& ctx, const probes::ProbeResult& r) {
   return line + "  " + seconds(c.elapsed_seconds);
 }
 
+// Which way the probe went: through which proxy (never with credentials), and what it said.
+void printRoute(const CliContext& ctx, const probes::ProbeResult& r) {
+  const auto& c = r.capture;
+  if (!c.proxy.empty()) {
+    std::cout << "  via proxy " << safe(c.proxy) << " (" << safe(c.proxy_source) << ")"
+              << (c.proxy_status_line.empty() ? "" : ": " + safe(c.proxy_status_line))
+              << (c.direct_attempted
+                      ? (c.direct_chain_der.empty() ? "; direct: " + safe(c.direct_detail)
+                                                    : "; also reached directly to compare")
+                      : "")
+              << "\n";
+  }
+  for (const auto& note : r.notes) {
+    std::cout << "  " << ctx.yellow("note: " + safe(note)) << "\n";
+  }
+}
+
 }  // namespace
 
 void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
   const probes::Diagnosis& d = r.diagnosis;
   std::ostream& out = std::cout;
   out << heading(ctx, r) << "\n";
+  printRoute(ctx, r);
   out << "  "
       << (d.ok() ? ctx.green(std::string(probes::diagnosisCodeName(d.code)))
                  : ctx.red(std::string(probes::diagnosisCodeName(d.code))))

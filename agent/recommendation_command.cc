@@ -23,13 +23,21 @@ std::string connectorOrPlaceholder(const probes::RecommendContext& ctx) {
   return ctx.connector.empty() ? "<connector>" : ctx.connector;
 }
 
-std::string probeInstallCommand(const probes::RecommendContext& ctx, bool server_pin) {
+std::string probeInstallCommand(const probes::ProbeResult& result) {
+  const probes::RecommendContext& ctx = result.context;
+  const probes::Recommendation& r = result.recommendation;
   std::string cmd = "trustctl probe " + shellQuote(ctx.url) + " --connector " +
                     connectorOrPlaceholder(ctx) + " --install";
   if (!ctx.servername.empty()) {
     cmd += " --servername " + shellQuote(ctx.servername);
   }
-  return server_pin ? cmd + " --allow-server-pin" : cmd;
+  if (!result.proxy_argument.empty()) {
+    cmd += " --proxy " + shellQuote(result.proxy_argument);  // never credentials: not in it
+  }
+  if (r.interception_root) {
+    cmd += " --allow-interception-root";
+  }
+  return r.kind == "server" ? cmd + " --allow-server-pin" : cmd;
 }
 
 }  // namespace
@@ -43,8 +51,9 @@ void writeRecommendationCommand(probes::ProbeResult& result) {
         "trustctl import CLIENT.p12 --identity --name CLIENT-ID && trustctl connector identity " +
         connectorOrPlaceholder(ctx) + " CLIENT-ID";
   } else if (r.action == probes::RecommendedAction::Install && r.cert) {
-    r.command = r.entry.empty()
-                    ? probeInstallCommand(ctx, r.kind == "server")
+    // An interception root goes through --install, which asks for the explicit flag.
+    r.command = r.entry.empty() || r.interception_root
+                    ? probeInstallCommand(result)
                     : "trustctl connector trust " + connectorOrPlaceholder(ctx) + " " + r.entry;
   }
 }

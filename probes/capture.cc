@@ -8,7 +8,7 @@ namespace trustctl::probes {
 
 namespace {
 
-constexpr std::array<std::pair<CaptureFailure, std::string_view>, 10> kFailureNames{{
+constexpr std::array<std::pair<CaptureFailure, std::string_view>, 13> kFailureNames{{
     {CaptureFailure::None, "none"},
     {CaptureFailure::DnsFailure, "dns_failure"},
     {CaptureFailure::ConnectionRefused, "connection_refused"},
@@ -19,6 +19,9 @@ constexpr std::array<std::pair<CaptureFailure, std::string_view>, 10> kFailureNa
     {CaptureFailure::HandshakeFailed, "handshake_failed"},
     {CaptureFailure::AfterHandshake, "after_handshake"},
     {CaptureFailure::ProtocolError, "protocol_error"},
+    {CaptureFailure::ProxyUnreachable, "proxy_unreachable"},
+    {CaptureFailure::ProxyAuthRequired, "proxy_auth_required"},
+    {CaptureFailure::ProxyRefused, "proxy_refused"},
 }};
 
 std::string base64(const std::string& der) {
@@ -46,6 +49,27 @@ std::optional<std::string> unbase64(const std::string& text) {
     ++pad;
   }
   out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+nlohmann::json base64List(const std::vector<std::string>& ders) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& der : ders) {
+    out.push_back(base64(der));
+  }
+  return out;
+}
+
+// Fails (nullopt) when an item is not base64.
+std::optional<std::vector<std::string>> unbase64List(const nlohmann::json& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    auto der = unbase64(item.get<std::string>());
+    if (!der) {
+      return std::nullopt;
+    }
+    out.push_back(std::move(*der));
+  }
   return out;
 }
 
@@ -100,10 +124,7 @@ std::string alertName(int description) {
 }
 
 nlohmann::json captureToJson(const Capture& c) {
-  nlohmann::json chain = nlohmann::json::array();
-  for (const auto& der : c.chain_der) {
-    chain.push_back(base64(der));
-  }
+  nlohmann::json chain = base64List(c.chain_der);
   nlohmann::json fetched = nlohmann::json::array();
   for (const auto& f : c.fetched) {
     fetched.push_back({{"purpose", fetchPurposeName(f.purpose)},
@@ -137,7 +158,15 @@ nlohmann::json captureToJson(const Capture& c) {
           {"port_speaks_tls", c.port_speaks_tls},
           {"ocsp_stapled_base64", base64(c.ocsp_stapled)},
           {"certificate_message_bytes", c.certificate_message_bytes},
-          {"fetched", fetched}};
+          {"fetched", fetched},
+          {"proxy", c.proxy},
+          {"proxy_source", c.proxy_source},
+          {"proxy_connect_status", c.proxy_connect_status},
+          {"proxy_status_line", c.proxy_status_line},
+          {"proxy_credentials_sent", c.proxy_credentials_sent},
+          {"direct_attempted", c.direct_attempted},
+          {"direct_chain_der_base64", base64List(c.direct_chain_der)},
+          {"direct_detail", c.direct_detail}};
 }
 
 Result<Capture> captureFromJson(const nlohmann::json& j) {
@@ -169,13 +198,11 @@ Result<Capture> captureFromJson(const nlohmann::json& j) {
     c.alert_sent = j.value("alert_sent", -1);
     c.client_certificate_requested = j.value("client_certificate_requested", false);
     c.client_certificate_sent = j.value("client_certificate_sent", false);
-    for (const auto& item : j.value("chain_der_base64", nlohmann::json::array())) {
-      auto der = unbase64(item.get<std::string>());
-      if (!der) {
-        return bad("chain_der_base64");
-      }
-      c.chain_der.push_back(std::move(*der));
+    auto chain = unbase64List(j.value("chain_der_base64", nlohmann::json::array()));
+    if (!chain) {
+      return bad("chain_der_base64");
     }
+    c.chain_der = std::move(*chain);
     c.http_status = j.value("http_status", 0);
     c.http_body = j.value("http_body", "");
     c.ldap_result = j.value("ldap_result", -1);
@@ -213,6 +240,18 @@ Result<Capture> captureFromJson(const nlohmann::json& j) {
       f.error = item.value("error", "");
       c.fetched.push_back(std::move(f));
     }
+    c.proxy = j.value("proxy", "");
+    c.proxy_source = j.value("proxy_source", "");
+    c.proxy_connect_status = j.value("proxy_connect_status", 0);
+    c.proxy_status_line = j.value("proxy_status_line", "");
+    c.proxy_credentials_sent = j.value("proxy_credentials_sent", false);
+    c.direct_attempted = j.value("direct_attempted", false);
+    auto direct = unbase64List(j.value("direct_chain_der_base64", nlohmann::json::array()));
+    if (!direct) {
+      return bad("direct_chain_der_base64");
+    }
+    c.direct_chain_der = std::move(*direct);
+    c.direct_detail = j.value("direct_detail", "");
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
   }

@@ -30,6 +30,9 @@ enum class CaptureFailure {
   HandshakeFailed,      // any other handshake failure (see alert / detail)
   AfterHandshake,       // the handshake completed, then the server closed or refused
   ProtocolError,        // the server broke the protocol (e.g. an LDAP message over the size cap)
+  ProxyUnreachable,     // the proxy did not accept the connection (refused, unresolved, timeout)
+  ProxyAuthRequired,    // the proxy answered CONNECT with 407
+  ProxyRefused,         // the proxy answered CONNECT with another status than 2xx
 };
 std::string_view captureFailureName(CaptureFailure f);
 std::optional<CaptureFailure> captureFailureFromName(std::string_view name);
@@ -79,6 +82,20 @@ struct Capture {
   std::string ocsp_stapled;              // the OCSP response the server stapled (DER), "" none
   size_t certificate_message_bytes = 0;  // total DER size of the presented chain when known
   std::vector<FetchedObject> fetched;    // AIA, CRL and OCSP fetches, in order
+  // https through a proxy: its URL without credentials ("" = direct) and where it came from
+  // ("configured", "https_proxy", ...); the status and status line it answered CONNECT with
+  // (0 and "" when it never answered), e.g. 403 and "HTTP/1.1 403 Access violation".
+  std::string proxy;
+  std::string proxy_source;
+  int proxy_connect_status = 0;
+  std::string proxy_status_line;
+  bool proxy_credentials_sent = false;
+  // Through a proxy, when the proxied chain was not trusted: the chain the target presented to a
+  // direct connection, to compare issuers (TLS interception). `direct_attempted` false: not
+  // tried; `direct_detail` says why a tried direct connection got no chain.
+  bool direct_attempted = false;
+  std::vector<std::string> direct_chain_der;
+  std::string direct_detail;
 };
 
 nlohmann::json captureToJson(const Capture& capture);

@@ -21,6 +21,9 @@ namespace {
 // anything cannot fix an expired certificate), then what the connector must trust, then the
 // rest of what the server must fix.
 constexpr DiagnosisCode kPriority[] = {
+    DiagnosisCode::ProxyUnreachable,
+    DiagnosisCode::ProxyAuthRequired,
+    DiagnosisCode::ProxyConnectRefused,
     DiagnosisCode::StartTlsOnLdapsPort,
     DiagnosisCode::DnsFailure,
     DiagnosisCode::ConnectionRefused,
@@ -32,6 +35,8 @@ constexpr DiagnosisCode kPriority[] = {
     DiagnosisCode::CertificateTooLarge,
     DiagnosisCode::PathBuildingLimit,
     DiagnosisCode::CompromisedRoot,
+    // What a re-signing proxy presents says nothing about the server: name the proxy first.
+    DiagnosisCode::TlsInterception,
     DiagnosisCode::Revoked,
     DiagnosisCode::BadSignature,
     DiagnosisCode::Expired,
@@ -85,6 +90,12 @@ std::optional<DiagnosisCode> transportCode(CaptureFailure f) {
       return DiagnosisCode::ProtocolMismatch;
     case CaptureFailure::ProtocolError:
       return DiagnosisCode::ProtocolError;
+    case CaptureFailure::ProxyUnreachable:
+      return DiagnosisCode::ProxyUnreachable;
+    case CaptureFailure::ProxyAuthRequired:
+      return DiagnosisCode::ProxyAuthRequired;
+    case CaptureFailure::ProxyRefused:
+      return DiagnosisCode::ProxyConnectRefused;
     default:
       return std::nullopt;
   }
@@ -306,7 +317,10 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
     host = capture.target.host;
   }
   if (auto code = transportCode(capture.failure)) {
-    add(d, *code, nullptr, capture.detail);
+    bool proxy = *code == DiagnosisCode::ProxyUnreachable ||
+                 *code == DiagnosisCode::ProxyAuthRequired ||
+                 *code == DiagnosisCode::ProxyConnectRefused;
+    add(d, *code, nullptr, proxy ? proxyFailureDetail(capture) : capture.detail);
   }
   for (auto& p : transportEvidenceProblems(capture)) {
     addProblem(d, p.code, nullptr, p.detail, p.warning);
@@ -323,6 +337,12 @@ Diagnosis diagnose(const Capture& capture, const TrustAnchors& trust, const Cata
   if (!d.presented.empty()) {
     judgeChain(d, capture, trust, catalog, options);
     checkHostname(d, host);
+    bool trusted = std::none_of(d.problems.begin(), d.problems.end(),
+                                [](const Problem& p) { return !p.warning; });
+    if (auto p = interceptionProblem(capture, d.presented, trusted)) {
+      addProblem(d, p->code, nullptr, p->detail, p->warning);
+      d.problems.back().certificate = p->certificate;
+    }
   }
   checkProtocolVersion(d, capture);
   checkClientCertificate(d, capture, options.identity_configured);

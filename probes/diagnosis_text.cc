@@ -130,6 +130,14 @@ std::string summarize(const Diagnosis& d, const Capture& c, const std::string& h
       return "Never trust this: " + first +
              ". Its private key is public, so anyone can impersonate any server with it; " +
              "suspect TLS interception on this machine or network.";
+    case DiagnosisCode::ProxyUnreachable:
+      return "The proxy cannot be reached: " + first + ".";
+    case DiagnosisCode::ProxyAuthRequired:
+      return "The proxy requires authentication: " + first + ".";
+    case DiagnosisCode::ProxyConnectRefused:
+      return "The proxy does not let this connection through: " + first + ".";
+    case DiagnosisCode::TlsInterception:
+      return "TLS interception: " + first + ". The chain shown is the proxy's, not the server's.";
     case DiagnosisCode::RevocationUnknown:
       return "Trusted, but revocation could not be checked: " + first + ".";
     default:

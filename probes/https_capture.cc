@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "probes/https_tunnel.h"
 #include "probes/tls_evidence.h"
 #include "truststore/ossl.h"
 #include "truststore/version.h"
@@ -57,6 +58,7 @@ struct HttpsTransfer {
   // first attempt's capture is kept to be reported.
   bool large_cert_list = false;
   std::optional<Capture> first_attempt;
+  TunnelState tunnel;
 };
 
 // libcurl checks its timeout only between calls into OpenSSL; a peer that keeps records coming
@@ -113,6 +115,7 @@ void onTlsMessage(int write_p, int /*version*/, int content_type, const void* bu
     return;
   }
   cutAtDeadline(t);
+  t->tunnel.tls_started = true;
   if (content_type == SSL3_RT_HEADER && !write_p && t->first_record_type < 0) {
     t->first_record_type = p[0];
   } else if (content_type == SSL3_RT_ALERT && len >= 2) {
@@ -204,7 +207,7 @@ std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest*
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(e, CURLOPT_PROXY, "");
+  configureTunnel(e, *request, t->tunnel);
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   // What connector runtimes accept today (Java 17, Debian's OpenSSL policy): TLS 1.2 or later.
   // A server that only speaks older versions must show as a protocol mismatch, as it fails there.
@@ -232,6 +235,7 @@ std::unique_ptr<HttpsTransfer> startTransfer(size_t index, const CaptureRequest*
 void classify(HttpsTransfer& t, CURLcode rc) {
   Capture& c = t.capture;
   c.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t.started).count();
+  recordTunnel(t.easy.get(), t.tunnel, c);
   long status = 0;
   curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &status);
   c.http_status = static_cast<int>(status);
@@ -245,6 +249,9 @@ void classify(HttpsTransfer& t, CURLcode rc) {
   }
   const char* err = t.errbuf;
   recordOpensslError(c, err);
+  if (classifyTunnel(rc, t.tunnel, c)) {
+    return;
+  }
   if (rc == CURLE_COULDNT_RESOLVE_HOST) {
     c.failure = CaptureFailure::DnsFailure;
   } else if (rc == CURLE_COULDNT_CONNECT) {
@@ -294,6 +301,8 @@ bool retryWithLargeCertList(HttpsTransfer& t, CURLM* multi) {
   t.saw_server_hello = false;
   t.fd = CURL_SOCKET_BAD;
   t.hello_requests = 0;
+  t.tunnel.tls_started = false;
+  t.tunnel.status_line.clear();
   t.errbuf[0] = 0;
   t.started = Clock::now();
   curl_easy_setopt(t.easy.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(left.count()));

@@ -10,6 +10,7 @@
 #include "probes/https_capture.h"
 #include "probes/ldap_capture.h"
 #include "probes/paths_json.h"
+#include "probes/proxy_route.h"
 #include "probes/revocation_fetch.h"
 #include "truststore/certificate_importer.h"
 
@@ -78,12 +79,38 @@ bool fetchMissingIssuer(const Diagnosis& d, Capture& capture, const RunnerOption
   return false;
 }
 
+// Through a proxy, a chain the connector does not trust may be the proxy's: the chain the
+// target presents to a direct connection, taken within what is left of the probe's deadline,
+// tells interception from an untrusted server.
+void captureDirectChain(Capture& capture, const CaptureRequest& proxied) {
+  double left = std::min(kDirectCompareSeconds, proxied.timeout_seconds - capture.elapsed_seconds);
+  capture.direct_attempted = true;
+  if (left < 0.1) {
+    capture.direct_detail = "no time left within the probe's timeout";
+    return;
+  }
+  CaptureRequest direct = proxied;
+  direct.proxy = ProxyChoice{ProxyChoice::Mode::Direct, ""};
+  direct.proxy_credentials = nullptr;
+  direct.timeout_seconds = left;
+  Capture seen = captureHttps(direct);
+  capture.direct_chain_der = std::move(seen.chain_der);
+  if (capture.direct_chain_der.empty()) {
+    capture.direct_detail = seen.detail.empty() ? "no certificate presented" : seen.detail;
+  }
+}
+
 ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
                      const RunnerOptions& options) {
   ProbeResult result;
   DiagnoseOptions diag{options.now, capture.servername, job.identity_configured};
   diag.revocation = job.revocation;
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  if (!capture.proxy.empty() && !capture.chain_der.empty() && !result.diagnosis.ok() &&
+      !capture.direct_attempted) {
+    captureDirectChain(capture, job.request);
+    result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
+  }
   // The shell's I/O, each step only when the diagnosis so far needs it: the known
   // certificates (library, catalogs, system bundle), then AIA issuers, which may point
   // further up (intermediate -> root).
@@ -113,12 +140,25 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
                        job.request.servername.empty() ? "" : job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
   result.context = ctx;
+  result.proxy_argument = job.proxy_argument;
   result.connector = job.connector;
+  if (capture.target.protocol != Protocol::Https) {
+    if (auto note = ldapProxyNote(job.request.proxy, capture.target); !note.empty()) {
+      result.notes.push_back(std::move(note));
+    }
+  }
   result.capture = std::move(capture);
   return result;
 }
 
 }  // namespace
+
+std::string ldapProxyNote(const ProxyChoice& choice, const Target& target) {
+  if (resolveProxy(choice, target.host, processProxyEnvironment()).direct()) {
+    return "";
+  }
+  return "libldap does not use HTTP proxies; this LDAP probe went direct";
+}
 
 ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
                             UnixTime now) {
@@ -130,6 +170,7 @@ ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog&
   RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
   result.context = ctx;
+  result.proxy_argument = job.proxy_argument;
   result.connector = job.connector;
   result.capture = std::move(capture);
   return result;
@@ -220,6 +261,25 @@ nlohmann::json certificateJson(const truststore::Certificate& c) {
           {"san", i.sans}};
 }
 
+// Which proxy the probe went through (null: direct), what it answered CONNECT with, and
+// whether the target was also reached directly to compare chains.
+nlohmann::json proxyJson(const Capture& c) {
+  if (c.proxy.empty()) {
+    return nullptr;
+  }
+  nlohmann::json direct = nullptr;
+  if (c.direct_attempted) {
+    direct = {{"chain_received", !c.direct_chain_der.empty()},
+              {"detail", nullable(c.direct_detail)}};
+  }
+  return {{"url", c.proxy},
+          {"source", c.proxy_source},
+          {"connect_status", c.proxy_connect_status == 0 ? nlohmann::json(nullptr)
+                                                         : nlohmann::json(c.proxy_connect_status)},
+          {"status_line", nullable(c.proxy_status_line)},
+          {"direct", direct}};
+}
+
 }  // namespace
 
 nlohmann::json probeResultJson(const ProbeResult& r) {
@@ -258,6 +318,9 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
   if (!rec.note.empty()) {
     recommendation["note"] = rec.note;
   }
+  if (rec.interception_root) {
+    recommendation["interception_root"] = true;  // --install needs --allow-interception-root
+  }
   nlohmann::json out = {
       {"target", c.target.url()},
       {"protocol", protocolName(c.target.protocol)},
@@ -271,6 +334,10 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
       {"paths_tried", pathsTriedJson(d.paths_tried)},
       {"recommendation", recommendation},
       {"elapsed_seconds", c.elapsed_seconds}};
+  out["proxy"] = proxyJson(c);
+  if (!r.notes.empty()) {
+    out["notes"] = r.notes;
+  }
   if (c.target.protocol != Protocol::Https) {
     out["ldap"] = {
         {"root_dse_result", c.ldap_result},

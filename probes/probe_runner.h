@@ -1,7 +1,11 @@
 #pragma once
 // Runs many probes at once and hands back each one's capture, diagnosis and recommendation:
 // HTTPS targets on one curl multi handle, LDAP targets on a small pool of threads (libldap is
-// blocking), both at the same time. Before diagnosing, it fetches a missing issuer from the
+// blocking), both at the same time. An HTTPS probe through a proxy whose chain is not trusted
+// also connects directly, within its own deadline (at most kDirectCompareSeconds), so the
+// issuers can be compared for TLS interception; trusted chains cost nothing more, and a proxy
+// re-signing with a trusted root is still named when its issuer is a known product. Before
+// diagnosing, it fetches a missing issuer from the
 // AIA caIssuers URL into the catalog, within one budget per probe: at most `aia_max_urls` URLs
 // and `aia_timeout_seconds` in all, and never past the probe's own timeout. Every probe ends
 // within its timeout.
@@ -30,18 +34,31 @@ struct ProbeJob {
   truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
   // The connector's runtime: the verdict that decides status, metrics and the exit code.
   truststore::ConnectorRuntime runtime = truststore::ConnectorRuntime::Trustctl;
+  // The --proxy value given on the command line ("" when none), for the recommended command.
+  std::string proxy_argument;
 };
 
 struct ProbeResult {
   Capture capture;
   Diagnosis diagnosis;
   Recommendation recommendation;
-  RecommendContext context;  // what the recommendation's command is written for
+  RecommendContext context;    // what the recommendation's command is written for
+  std::string proxy_argument;  // ProbeJob::proxy_argument, for the command too
   std::string connector;
   // Whether the connector's runtime accepts the server with its current trust (the diagnosis
   // is trustctl's own judgement of the server).
   truststore::RuntimeVerdict runtime_verdict;
+  // Lines for the user beside the diagnosis, e.g. that an LDAP probe ignored the proxy.
+  std::vector<std::string> notes;
 };
+
+// The most a probe spends on its direct connection for the interception comparison: where
+// only the proxy leads out, the direct attempt fails, and must not cost a full timeout.
+inline constexpr double kDirectCompareSeconds = 3;
+
+// The note for an LDAP probe when `choice` would send HTTPS to `target` through a proxy, ""
+// otherwise: libldap connects directly.
+std::string ldapProxyNote(const ProxyChoice& choice, const Target& target);
 
 struct RunnerOptions {
   UnixTime now = 0;  // required

@@ -26,6 +26,57 @@ std::string requestIssuer(const truststore::Certificate& top, const std::string&
          "it chains to. Only the certificate, never a private key.";
 }
 
+// A proxy failure is fixed on the network path: which words depend on what the proxy said.
+std::string proxyNote(DiagnosisCode code, const Capture& capture) {
+  switch (code) {
+    case DiagnosisCode::ProxyUnreachable:
+      return "Check the proxy's address (" + capture.proxy +
+             (capture.proxy_source == "configured" ? "" : ", from " + capture.proxy_source) +
+             ") and that it runs; give --proxy none to test the direct path.";
+    case DiagnosisCode::ProxyAuthRequired:
+      return capture.proxy_credentials_sent
+                 ? "The proxy refused the credentials: check the user and password in the "
+                   "proxy credentials file."
+                 : "Put user:password in a file only you can read (chmod 600) and give "
+                   "--proxy-credentials-file FILE, or set the connector's "
+                   "proxy_credentials_file.";
+    default:
+      return "Ask the proxy's owner to allow CONNECT to " + capture.target.urlHost() + ":" +
+             std::to_string(capture.target.port) + ", or exempt the host (no_proxy).";
+  }
+}
+
+// The proxy's root is named, and installed only on explicit request: trusting it trusts every
+// connection the proxy re-signs, not only this server.
+Recommendation interceptionRoot(const Diagnosis& d, const Capture& capture,
+                                const std::string& host) {
+  Recommendation r;
+  r.action = RecommendedAction::Install;
+  r.kind = "root";
+  r.interception_root = true;
+  std::string proxy = capture.proxy.empty() ? "the proxy" : "the proxy " + capture.proxy;
+  r.note =
+      "The proxy decrypts this connection and re-signs it. Trusting its root makes the "
+      "connector trust whatever " +
+      proxy +
+      " presents, for every host; install it only if that proxy is meant to inspect this "
+      "traffic (--install needs --allow-interception-root), or have it exempt " +
+      host + ".";
+  if (!d.candidate) {
+    r.source = "unavailable";
+    r.request_text = "Please send the root CA certificate that " + proxy +
+                     " signs intercepted TLS connections with, as a Base64-encoded X.509 "
+                     "(.pem/.cer) file, or exempt " +
+                     host + " from TLS inspection.";
+    return r;
+  }
+  r.kind = d.candidate->kind;
+  r.cert = d.candidate->cert;
+  r.source = d.candidate->source;
+  r.entry = d.candidate->entry;
+  return r;
+}
+
 }  // namespace
 
 std::string_view recommendedActionName(RecommendedAction a) {
@@ -62,6 +113,14 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
                    : "Check the host name, the port and the firewalls between this machine and " +
                          host + ".";
       return r;
+    case DiagnosisCode::ProxyUnreachable:
+    case DiagnosisCode::ProxyAuthRequired:
+    case DiagnosisCode::ProxyConnectRefused:
+      r.action = RecommendedAction::CheckNetwork;
+      r.note = proxyNote(d.code, capture);
+      return r;
+    case DiagnosisCode::TlsInterception:
+      return interceptionRoot(d, capture, host);
     case DiagnosisCode::StartTlsOnLdapsPort:
       r.action = RecommendedAction::CheckNetwork;
       r.note = "Use ldaps://" + capture.target.urlHost() + ":" +

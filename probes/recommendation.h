@@ -26,6 +26,9 @@ struct Recommendation {
   std::string command;
   std::string request_text;  // what to ask the system owner, "" (null) when nothing
   std::string note;          // a warning or explanation for the human output
+  // The certificate is a TLS-intercepting proxy's root: installing it needs an explicit
+  // --allow-interception-root, since the connector then trusts whatever the proxy re-signs.
+  bool interception_root = false;
 };
 
 struct RecommendContext {

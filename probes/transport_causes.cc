@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "probes/interception.h"
+
 namespace trustctl::probes {
 
 namespace {
@@ -50,7 +52,50 @@ Problem certificateTooLarge(const Capture& c) {
   return p;
 }
 
+std::string target(const Capture& c) {
+  return c.target.urlHost() + ":" + std::to_string(c.target.port);
+}
+
 }  // namespace
+
+std::string proxyFailureDetail(const Capture& c) {
+  std::string proxy = "the proxy " + c.proxy;
+  std::string answer = c.proxy_status_line.empty()
+                           ? "status " + std::to_string(c.proxy_connect_status)
+                           : "\"" + c.proxy_status_line + "\"";
+  switch (c.failure) {
+    case CaptureFailure::ProxyUnreachable:
+      return proxy + (c.proxy_source == "configured" ? "" : " (from " + c.proxy_source + ")") +
+             " does not accept connections: " + c.detail;
+    case CaptureFailure::ProxyAuthRequired:
+      return proxy + " answered CONNECT " + target(c) + " with " + answer +
+             (c.proxy_credentials_sent ? ": it refused the credentials given"
+                                       : ": it wants credentials and none were given");
+    case CaptureFailure::ProxyRefused:
+      return proxy + " refused to open a tunnel to " + target(c) + ": it answered CONNECT with " +
+             answer;
+    default:
+      return c.detail;
+  }
+}
+
+std::optional<Problem> interceptionProblem(const Capture& capture,
+                                           const std::vector<truststore::CertificatePtr>& presented,
+                                           bool trusted) {
+  auto finding = findInterception(capture, presented);
+  if (!finding) {
+    return std::nullopt;
+  }
+  Problem p;
+  p.code = DiagnosisCode::TlsInterception;
+  p.certificate = finding->proxy_top ? finding->proxy_top->sha256() : "";
+  p.detail = describeInterception(*finding, capture.proxy);
+  if (trusted) {
+    p.detail += " (the connector trusts the proxy's root, so it works through this proxy only)";
+  }
+  p.warning = trusted;
+  return p;
+}
 
 std::vector<Problem> transportEvidenceProblems(const Capture& capture) {
   std::vector<Problem> out;

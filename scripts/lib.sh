@@ -11,9 +11,10 @@ TRUSTCTL_BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-cer
 TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light)
 # What the tests and benchmarks also need: real servers, clang for sanitizers and libFuzzer,
 # a JDK for keytool, Google Benchmark; systemd-analyze, lintian and man for the packaging tests;
-# prometheus (promtool and the server) for the alert rules and the agent's metrics tests.
+# prometheus (promtool and the server) for the alert rules and the agent's metrics tests;
+# tinyproxy and mitmproxy for the probe's proxy tests.
 TRUSTCTL_TEST_PACKAGES=(clang libclang-rt-14-dev slapd ldap-utils nginx-light libbenchmark-dev
-  procps psmisc curl time systemd lintian man-db prometheus
+  procps psmisc curl time systemd lintian man-db prometheus tinyproxy mitmproxy
   # the runtime matrix ([runtime-matrix]) runs the real client of each runtime (Java: keytool's JDK)
   python3 nodejs golang-go)
 

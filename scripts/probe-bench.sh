@@ -18,11 +18,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/probe-bench-ldap.sh"
+source "$(dirname "$0")/probe-bench-proxy.sh"
 if [ $# -ge 1 ] && [ -x "$1" ]; then
   trustctl=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
   shift
 else
-  trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" nginx-light curl time slapd ldap-utils
+  trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" nginx-light curl time slapd ldap-utils \
+    tinyproxy
   mkdir -p "$TRUSTCTL_ROOT/build"
   trustctl_build "$TRUSTCTL_ROOT/build/release" -DCMAKE_BUILD_TYPE=Release -DTRUSTCTL_TESTS=OFF \
     -DTRUSTCTL_BENCH=ON >/dev/null
@@ -137,6 +139,7 @@ printf 'trustctl / curl --parallel time ratio: %.2f (below 1: trustctl is faster
 printf 'trustctl / s_client loop time ratio:   %.3f\n' "$(calc "$t_wall / $s_wall")"
 printf 'trustctl rate / handshake ceiling:     %.2f\n' "$(calc "$n / $t_wall / $ceiling")"
 echo "targets diagnosed ok by trustctl: $ok of $n"
+probe_bench_proxy
 
 paths=()
 # --catalog takes every word after it up to the next option: --no-aia ends it before the URLs.

@@ -135,6 +135,9 @@ void checkLive(const FaultScenario& sc) {
   ProbeFixture f;
   ScenarioSetup s = sc.make(f.pki);
   auto running = startScenario(s);
+  for (auto& a : s.probe_args) {
+    a = a == "@PROXY@" ? running->proxy_url : a;
+  }
   f.createConnector("c");
   if (!s.trusted.empty()) {
     f.trust("c", "trusted", s.trusted);

@@ -41,8 +41,16 @@ Capture captureFor(const ScenarioSetup& s) {
   if (s.scheme != "https" && r.failure == CaptureFailure::None) {
     c.ldap_result = 0;
   }
+  c.proxy = r.proxy;
+  c.proxy_source = r.proxy.empty() ? "" : "configured";
+  c.proxy_connect_status = r.proxy_connect_status;
+  c.proxy_status_line = r.proxy_status_line;
+  c.direct_attempted = !r.direct_chain.empty();
+  for (const auto& cert : r.direct_chain) {
+    c.direct_chain_der.push_back(cert->der());
+  }
   if (r.chain_received) {
-    for (const auto& cert : s.chain) {
+    for (const auto& cert : r.presented.empty() ? s.chain : r.presented) {
       c.chain_der.push_back(cert->der());
       c.certificate_message_bytes += cert->der().size();
     }

@@ -103,7 +103,7 @@ const std::vector<FaultScenario>& faultScenarios() {
   static const std::vector<FaultScenario> table = [] {
     std::vector<FaultScenario> all;
     for (auto part : {classicCertificateScenarios, longTailCertificateScenarios, chainScenarios,
-                      transportScenarios}) {
+                      transportScenarios, proxyScenarios}) {
       for (auto& s : part()) {
         all.push_back(std::move(s));
       }

@@ -28,6 +28,16 @@ enum class ServerKind {
   HugeLdap,    // answers an LDAP request with a 2 GiB BER length (plain TCP)
 };
 
+// The proxy the probe goes through ("@PROXY@" in probe_args becomes its URL when live).
+enum class ProxyKind {
+  None,
+  Tinyproxy,           // a plain CONNECT proxy
+  TinyproxyAuth,       // BasicAuth required, no credentials given
+  TinyproxyPortLimit,  // CONNECT allowed to port 1 only: 403 for the target
+  Down,                // nothing listens on the proxy's port
+  Mitmproxy,           // re-signs with ScenarioSetup::proxy_ca
+};
+
 // Which port of the started server the URL names.
 enum class PortChoice { Tls, Plain, Closed };
 
@@ -56,6 +66,13 @@ struct ReplayShape {
   std::string tls_error_reason_text;
   size_t certificate_message_bytes = 0;
   std::vector<probes::FetchedObject> fetched;  // AIA / CRL fetches as the live probe made them
+  // Through a proxy: its URL and CONNECT answer; what it presented instead of `chain` (an
+  // intercepting proxy), and the chain seen directly.
+  std::string proxy;
+  int proxy_connect_status = 0;
+  std::string proxy_status_line;
+  std::vector<CertificatePtr> presented;
+  std::vector<CertificatePtr> direct_chain;
 };
 
 struct ScenarioSetup {
@@ -76,6 +93,8 @@ struct ScenarioSetup {
   std::map<std::string, std::string> env;  // e.g. TRUSTCTL_TEST_COMPROMISED_SPKI
   std::vector<std::string> probe_args;     // e.g. {"--timeout", "3"}
   std::vector<std::string> install_args;   // e.g. {"--allow-server-pin"}
+  ProxyKind proxy = ProxyKind::None;
+  Issued proxy_ca;  // ProxyKind::Mitmproxy: the CA it re-signs with
   Fix fix = Fix::NothingToInstall;
   CertificatePtr recommended;    // the certificate the recommendation must name, null: unchecked
   std::string recommended_kind;  // "root", "intermediate", "server", "" unchecked
@@ -112,6 +131,7 @@ std::vector<FaultScenario> classicCertificateScenarios();
 std::vector<FaultScenario> longTailCertificateScenarios();
 std::vector<FaultScenario> chainScenarios();
 std::vector<FaultScenario> transportScenarios();
+std::vector<FaultScenario> proxyScenarios();
 
 // Leaf options naming both loopback names (DNS:localhost, IP:127.0.0.1).
 CertOptions loopbackLeafOptions();

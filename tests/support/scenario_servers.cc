@@ -56,6 +56,33 @@ std::unique_ptr<TestServer> startNginxFiles(int port,
   return s;
 }
 
+namespace {
+
+void startProxy(const ScenarioSetup& setup, RunningScenario& r) {
+  switch (setup.proxy) {
+    case ProxyKind::None:
+      return;
+    case ProxyKind::Down:
+      r.proxy_url = "http://127.0.0.1:" + std::to_string(closedLoopbackPort());
+      return;
+    case ProxyKind::Tinyproxy:
+      r.proxy = startTinyproxy();
+      break;
+    case ProxyKind::TinyproxyAuth:
+      r.proxy = startTinyproxy({"scenario", "scenario-password", {}});
+      break;
+    case ProxyKind::TinyproxyPortLimit:
+      r.proxy = startTinyproxy({"", "", {1}});
+      break;
+    case ProxyKind::Mitmproxy:
+      r.proxy = startMitmproxy(&setup.proxy_ca);
+      break;
+  }
+  r.proxy_url = r.proxy->url();
+}
+
+}  // namespace
+
 std::unique_ptr<RunningScenario> startScenario(const ScenarioSetup& setup) {
   auto r = std::make_unique<RunningScenario>();
   r->dir = std::make_unique<TempDir>();
@@ -99,6 +126,7 @@ std::unique_ptr<RunningScenario> startScenario(const ScenarioSetup& setup) {
       break;
   }
   r->url = scenarioUrl(setup, port);
+  startProxy(setup, *r);
   return r;
 }
 

@@ -8,6 +8,7 @@
 
 #include "tests/support/fault_scenarios.h"
 #include "tests/support/hostile_servers.h"
+#include "tests/support/proxy_servers.h"
 #include "tests/support/servers.h"
 
 namespace trustctl::testing {
@@ -18,7 +19,9 @@ struct RunningScenario {
   std::unique_ptr<TestServer> server;
   std::unique_ptr<RawServer> raw;
   std::unique_ptr<HostileServer> hostile;
-  std::string url;  // what to probe
+  std::unique_ptr<TestProxy> proxy;
+  std::string url;        // what to probe
+  std::string proxy_url;  // the proxy to probe through, "" none
 };
 
 std::unique_ptr<RunningScenario> startScenario(const ScenarioSetup& setup);
