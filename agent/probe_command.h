@@ -28,6 +28,7 @@ struct ProbeArgs {
   bool install = false;
   bool yes = false;
   bool allow_server_pin = false;
+  bool allow_unusable_trust = false;
   std::string record;
   std::string replay;
   std::string at;

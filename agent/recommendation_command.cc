@@ -43,7 +43,8 @@ void writeRecommendationCommand(probes::ProbeResult& result) {
         "trustctl import CLIENT.p12 --identity --name CLIENT-ID && trustctl connector identity " +
         connectorOrPlaceholder(ctx) + " CLIENT-ID";
   } else if (r.action == probes::RecommendedAction::Install && r.cert) {
-    r.command = r.entry.empty()
+    // Several certificates (the runtime's plan) are one --install, not one trust per entry.
+    r.command = r.entry.empty() || !r.runtime_plan.empty()
                     ? probeInstallCommand(ctx, r.kind == "server")
                     : "trustctl connector trust " + connectorOrPlaceholder(ctx) + " " + r.entry;
   }
