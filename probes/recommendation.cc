@@ -151,9 +151,15 @@ void recommendForRuntime(Recommendation& r, const truststore::RuntimeVerdict& ve
     return;
   }
   const truststore::RuntimeModel& model = truststore::runtimeModel(verdict.runtime);
-  if (r.cert && truststore::whyRuntimeCannotAnchor(model, *r.cert).empty() &&
-      (plan.install.empty() || plan.install == std::vector{r.cert})) {
-    return;  // what trustctl recommends is what the runtime needs
+  // Only where trustctl says nothing is needed, or recommends a certificate this runtime cannot
+  // anchor at: a server to fix, a network to check or a root to refuse stays as it is, and
+  // trustctl's own recommendation is already the trustctl runtime's.
+  bool ok_for_trustctl = r.action == RecommendedAction::None;
+  bool unusable = r.action == RecommendedAction::Install && r.cert &&
+                  !truststore::whyRuntimeCannotAnchor(model, *r.cert).empty();
+  if (verdict.runtime == truststore::ConnectorRuntime::Trustctl ||
+      (!ok_for_trustctl && !unusable)) {
+    return;
   }
   std::string host = capture.servername.empty() ? capture.target.host : capture.servername;
   r.runtime_adjusted = true;

@@ -47,9 +47,10 @@ Recommendation recommend(const Diagnosis& diagnosis, const Capture& capture,
 
 // Pure: adjusts `r` (made by recommend()) for the connector's runtime when its verdict
 // refused the server for lack of a usable anchor ("untrusted", "needs_self_signed_root",
-// "pin_not_used") and the recommended certificate would not serve it: the plan's certificates
-// (e.g. intermediate and root for Python after a missing intermediate), with the request to the
-// server owner to send the chain; no certificate, and why, when `plan` is not possible.
+// "pin_not_used") and trustctl recommends nothing, or a certificate it cannot anchor at: the plan's
+// certificates (e.g. intermediate and root for Python after a missing intermediate), with the
+// request to the server owner to send the chain; no certificate, and why, when `plan` is not
+// possible.
 void recommendForRuntime(Recommendation& r, const truststore::RuntimeVerdict& verdict,
                          const truststore::RuntimeInstallPlan& plan, const Capture& capture);
 
