@@ -1,4 +1,5 @@
 // trustctl connector ...: per-connector explicit trust and identity.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -7,11 +8,12 @@
 
 #include "agent/cli_context.h"
 #include "agent/commands.h"
-#include "agent/entry_view.h"
+#include "agent/connector_view.h"
 #include "agent/table.h"
 #include "truststore/certificate_status.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/library.h"
+#include "truststore/runtime_model.h"
 #include "truststore/target_url.h"
 
 namespace trustctl::agent {
@@ -26,8 +28,93 @@ struct ConnectorArgs {
   std::vector<std::string> add, remove;
   bool clear = false;
   std::string file;
-  std::string revocation;  // "" = leave as it is (create: soft)
+  std::string revocation;            // "" = leave as it is (create: soft)
+  std::string runtime;               // "" = leave as it is (create: trustctl)
+  std::optional<std::string> proxy;  // unset = leave as it is (create: the environment)
+  std::optional<std::string> proxy_credentials_file;
+  bool allow_unusable_trust = false;
 };
+
+// Checks what create/edit were given before the store is touched: a bad value is one line and
+// exit code 2, and nothing is written.
+Result<void> checkSettings(ConnectorArgs& a) {
+  if (!a.runtime.empty() && !truststore::runtimeFromName(a.runtime)) {
+    return fail(ErrorCode::InvalidArgument, "--runtime " + a.runtime +
+                                                ": not a runtime trustctl models; use one of " +
+                                                truststore::runtimeNameList());
+  }
+  if (a.proxy) {
+    if (auto ok = truststore::checkProxySetting(*a.proxy); !ok) {
+      return fail(ErrorCode::InvalidArgument, "--proxy: " + ok.error().message);
+    }
+  }
+  if (a.proxy_credentials_file && !a.proxy_credentials_file->empty()) {
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(*a.proxy_credentials_file, ec);
+    if (ec || !std::filesystem::is_regular_file(absolute, ec)) {
+      return fail(ErrorCode::FileNotFound,
+                  "--proxy-credentials-file " + *a.proxy_credentials_file +
+                      ": no such file; give the file holding user:password on its first line");
+    }
+    // The agent reads it later from another working directory.
+    a.proxy_credentials_file = absolute.lexically_normal().string();
+  }
+  return {};
+}
+
+// Applies --runtime, --proxy and --proxy-credentials-file when they were given.
+Result<void> applySettings(truststore::Transaction& tx, const ConnectorArgs& a) {
+  if (!a.runtime.empty()) {
+    if (auto r = truststore::setRuntime(tx, a.name, *truststore::runtimeFromName(a.runtime)); !r) {
+      return r;
+    }
+  }
+  if (!a.proxy && !a.proxy_credentials_file) {
+    return {};
+  }
+  const truststore::Connector* c = tx.state().findConnector(a.name);
+  if (c == nullptr) {
+    return tl::unexpected(truststore::connectorNotFoundError(a.name));
+  }
+  return truststore::setProxy(tx, a.name, a.proxy.value_or(c->proxy),
+                              a.proxy_credentials_file.value_or(c->proxy_credentials_file));
+}
+
+// `connector trust` refuses an entry none of whose certificates the connector's runtime can
+// anchor at (an intermediate for Python, a pin for libldap): attached, it would look trusted
+// and the runtime would still fail.
+Result<void> checkUsableTrust(truststore::Transaction& tx, const ConnectorArgs& a) {
+  const truststore::Connector* c = tx.state().findConnector(a.name);
+  if (c == nullptr || a.allow_unusable_trust) {
+    return {};
+  }
+  const truststore::RuntimeModel& model = truststore::runtimeModel(c->runtime);
+  for (const auto& entry_name : a.entries) {
+    const truststore::Entry* e = tx.state().findEntry(entry_name);
+    if (e == nullptr) {
+      continue;  // attachTrust names it
+    }
+    std::string why;
+    bool usable = false;
+    for (const auto& sha : e->certificates) {
+      auto cert = tx.certificate(sha);
+      if (!cert) {
+        return tl::unexpected(cert.error());
+      }
+      std::string reason = truststore::whyRuntimeCannotAnchor(model, **cert);
+      usable = usable || reason.empty();
+      why = why.empty() ? reason : why;
+    }
+    if (!usable && !why.empty()) {
+      return fail(ErrorCode::UnusableTrustRefused,
+                  "connector " + a.name + " (runtime " + std::string(model.name) +
+                      ") cannot use entry '" + entry_name + "': " + why +
+                      "; trust the root CA instead, or add --allow-unusable-trust to attach it "
+                      "anyway");
+    }
+  }
+  return {};
+}
 
 const std::vector<std::string> kRevocationModes{"off", "soft", "hard"};
 
@@ -38,60 +125,6 @@ Result<void> applyRevocation(truststore::Transaction& tx, const std::string& nam
     return {};
   }
   return truststore::setRevocationMode(tx, name, *truststore::revocationModeFromName(mode));
-}
-
-nlohmann::json connectorJson(const CliContext& ctx, const truststore::Store& store,
-                             const truststore::StoreState& state, const truststore::Connector& c) {
-  UnixTime now = wallClockNow();
-  nlohmann::json trust = nlohmann::json::array();
-  UnixTime earliest = 0;
-  EntryStatus worst;
-  auto consider = [&](const truststore::Entry& e) {
-    EntryStatus s = entryStatus(state, e, now, ctx.expiringWindowSeconds());
-    if (static_cast<int>(s.health) > static_cast<int>(worst.health)) {
-      worst = {s.health, e.name + ": " + s.reason};
-    }
-    for (const auto& sha : e.certificates) {
-      UnixTime t = state.certificates.at(sha).not_after;
-      earliest = earliest == 0 ? t : std::min(earliest, t);
-    }
-  };
-  for (const auto& name : c.trust) {
-    if (const truststore::Entry* e = state.findEntry(name)) {
-      trust.push_back(entryJson(state, *e, now, ctx.expiringWindowSeconds()));
-      consider(*e);
-    }
-  }
-  nlohmann::json identity = nullptr;
-  if (const truststore::Entry* e = state.findEntry(c.identity)) {
-    identity = entryJson(state, *e, now, ctx.expiringWindowSeconds());
-    consider(*e);
-  }
-  std::string dir = store.connectorPath(c.name);
-  return {{"name", c.name},
-          {"environment", c.environment},
-          {"note", c.note},
-          {"trust", trust},
-          {"identity", identity},
-          {"targets", c.targets},
-          {"revocation", truststore::revocationModeName(c.revocation)},
-          {"status", truststore::certificateHealthName(worst.health)},
-          {"status_reason", worst.reason},
-          {"earliest_expiry",
-           earliest == 0 ? nlohmann::json(nullptr) : nlohmann::json(formatRfc3339(earliest))},
-          {"files",
-           {{"dir", dir},
-            {"ca_bundle", dir + "/" + truststore::kBundleFile},
-            {"capath", dir + "/" + truststore::kCapathDir},
-            {"java_truststore", dir + "/" + truststore::kJavaTruststoreFile},
-            {"java_truststore_password", truststore::kJavaTruststorePassword},
-            {"identity_certificate",
-             c.identity.empty() ? nlohmann::json(nullptr)
-                                : nlohmann::json(dir + "/" + truststore::kIdentityCertFile)},
-            {"identity_key", c.identity.empty()
-                                 ? nlohmann::json(nullptr)
-                                 : nlohmann::json(dir + "/" + truststore::kIdentityKeyFile)},
-            {"manifest", dir + "/" + truststore::kManifestFile}}}};
 }
 
 void change(CliContext& ctx, const std::string& text,
@@ -111,92 +144,6 @@ void change(CliContext& ctx, const std::string& text,
     return;
   }
   std::cout << text << "\n";
-}
-
-void runList(CliContext& ctx) {
-  truststore::Store store = ctx.store();
-  auto snapshot = store.load();
-  if (!snapshot) {
-    ctx.fail(snapshot.error());
-    return;
-  }
-  nlohmann::json all = nlohmann::json::array();
-  Table table({"CONNECTOR", "ENV", "TRUSTS", "IDENTITY", "TARGETS", "EARLIEST EXPIRY", "STATUS"});
-  bool problem = false;
-  for (const auto& [name, c] : snapshot->state.connectors) {
-    nlohmann::json j = connectorJson(ctx, store, snapshot->state, c);
-    problem = problem || (j["status"] != "ok" && j["status"] != "expiring");
-    std::string trusts;
-    for (const auto& t : c.trust) {
-      trusts += (trusts.empty() ? "" : ",") + t;
-    }
-    table.addRow({name, c.environment.empty() ? "-" : c.environment,
-                  trusts.empty() ? ctx.yellow("(nothing)") : trusts,
-                  c.identity.empty() ? "-" : c.identity, std::to_string(c.targets.size()),
-                  j["earliest_expiry"].is_null()
-                      ? "-"
-                      : j["earliest_expiry"].get<std::string>().substr(0, 10),
-                  j["status"].get<std::string>()});
-    all.push_back(std::move(j));
-  }
-  if (ctx.options.json) {
-    ctx.printJson(all);
-  } else if (table.empty()) {
-    std::cout << "No connectors. Create one with 'trustctl connector create NAME'.\n";
-  } else {
-    table.print(std::cout);
-  }
-  ctx.exit_code = problem ? kExitProblem : kExitOk;
-}
-
-void runShow(CliContext& ctx, const std::string& name) {
-  truststore::Store store = ctx.store();
-  auto snapshot = store.load();
-  if (!snapshot) {
-    ctx.fail(snapshot.error());
-    return;
-  }
-  const truststore::Connector* c = snapshot->state.findConnector(name);
-  if (c == nullptr) {
-    ctx.fail(truststore::connectorNotFoundError(name));
-    return;
-  }
-  nlohmann::json j = connectorJson(ctx, store, snapshot->state, *c);
-  ctx.exit_code = (j["status"] != "ok" && j["status"] != "expiring") ? kExitProblem : kExitOk;
-  if (ctx.options.json) {
-    ctx.printJson(j);
-    return;
-  }
-  std::cout << ctx.bold(name) << "  environment " << (c->environment.empty() ? "-" : c->environment)
-            << "\n  status    " << j["status"].get<std::string>()
-            << (j["status_reason"].get<std::string>().empty()
-                    ? ""
-                    : " (" + j["status_reason"].get<std::string>() + ")")
-            << "\n";
-  if (c->trust.empty()) {
-    std::cout << ctx.yellow("  trusts    nothing: every TLS connection will fail verification")
-              << "\n";
-  }
-  Table table({"  TRUSTS", "KIND", "SUBJECT CN", "EXPIRES ON", "STATUS"});
-  for (const auto& e : j["trust"]) {
-    table.addRow({"  " + e["name"].get<std::string>(), e["kind"], e["subject_cn"],
-                  e["expires_on"].get<std::string>().substr(0, 10), e["status"]});
-  }
-  if (!table.empty()) {
-    table.print(std::cout);
-  }
-  std::cout << "  identity  " << (c->identity.empty() ? "-" : c->identity) << "\n";
-  std::cout << "  revocation " << truststore::revocationModeName(c->revocation) << "\n";
-  for (const auto& t : c->targets) {
-    std::cout << "  target    " << t << "\n";
-  }
-  std::cout << "  files\n";
-  for (const auto& [key, value] : j["files"].items()) {
-    if (!value.is_null()) {
-      std::cout << "    " << key << std::string(26 - std::min<size_t>(key.size(), 25), ' ')
-                << value.get<std::string>() << "\n";
-    }
-  }
 }
 
 void runPath(CliContext& ctx, const std::string& name, const std::string& file) {
@@ -222,6 +169,17 @@ void runPath(CliContext& ctx, const std::string& name, const std::string& file) 
   std::cout << (leaf.empty() ? dir : dir + "/" + leaf) << "\n";
 }
 
+void addSettingOptions(CLI::App* cmd, ConnectorArgs& a) {
+  cmd->add_option("--runtime", a.runtime,
+                  "How the connector verifies servers: " + truststore::runtimeNameList() +
+                      " (default trustctl)");
+  cmd->add_option("--proxy", a.proxy,
+                  "HTTPS proxy URL without credentials (http:// or https://), or none to go "
+                  "direct (default: the environment's https_proxy)");
+  cmd->add_option("--proxy-credentials-file", a.proxy_credentials_file,
+                  "File holding the proxy's user:password (only its path is stored); \"\" clears");
+}
+
 }  // namespace
 
 void addConnectorCommands(CLI::App& app, CliContext& ctx) {
@@ -244,25 +202,33 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
       ->add_option("--revocation", a->revocation,
                    "off, soft (default: unknown revocation is a warning) or hard (it fails)")
       ->check(CLI::IsMember(kRevocationModes));
-  create->footer("Example:\n  trustctl connector create ad-sync --env prod --revocation hard");
+  addSettingOptions(create, *a);
+  create->footer(
+      "Examples:\n  trustctl connector create ad-sync --env prod --revocation hard\n"
+      "  trustctl connector create billing --runtime python --proxy http://proxy.corp:3128");
   create->callback([&ctx, a] {
+    if (auto ok = checkSettings(*a); !ok) {
+      ctx.fail(ok.error());
+      return;
+    }
     change(
         ctx, "Created connector " + a->name + " (trusts nothing yet)",
         [&](truststore::Transaction& tx) {
           auto r = truststore::createConnector(tx, a->name, a->environment, a->note);
-          return r ? applyRevocation(tx, a->name, a->revocation) : r;
+          r = r ? applyRevocation(tx, a->name, a->revocation) : r;
+          return r ? applySettings(tx, *a) : r;
         },
         a->name);
   });
 
   CLI::App* list = group->add_subcommand("list", "Table of connectors");
   list->footer("Example:\n  trustctl connector list --json");
-  list->callback([&ctx] { runList(ctx); });
+  list->callback([&ctx] { runConnectorList(ctx); });
 
   CLI::App* show = group->add_subcommand("show", "A connector's trust, identity and runtime files");
   show->add_option("name", a->name, "Connector name")->required();
   show->footer("Example:\n  trustctl connector show ad-sync");
-  show->callback([&ctx, a] { runShow(ctx, a->name); });
+  show->callback([&ctx, a] { runConnectorShow(ctx, a->name); });
 
   CLI::App* del = group->add_subcommand("delete", "Delete a connector (library entries stay)");
   del->add_option("name", a->name, "Connector name")->required();
@@ -275,7 +241,7 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   });
 
   CLI::App* edit = group->add_subcommand(
-      "edit", "Change a connector's note, environment tag or revocation mode");
+      "edit", "Change a connector's note, environment, revocation mode, runtime or proxy");
   edit->add_option("name", a->name, "Connector name")->required();
   auto note = std::make_shared<std::optional<std::string>>();
   auto env = std::make_shared<std::optional<std::string>>();
@@ -283,13 +249,21 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   edit->add_option("--env", *env, "New environment tag");
   edit->add_option("--revocation", a->revocation, "Revocation checking: off, soft or hard")
       ->check(CLI::IsMember(kRevocationModes));
-  edit->footer("Example:\n  trustctl connector edit ad-sync --env test");
+  addSettingOptions(edit, *a);
+  edit->footer(
+      "Examples:\n  trustctl connector edit ad-sync --env test\n"
+      "  trustctl connector edit billing --runtime java --proxy none");
   edit->callback([&ctx, a, note, env] {
+    if (auto ok = checkSettings(*a); !ok) {
+      ctx.fail(ok.error());
+      return;
+    }
     change(
         ctx, "Updated connector " + a->name,
         [&](truststore::Transaction& tx) {
           auto r = truststore::editConnector(tx, a->name, *note, *env);
-          return r ? applyRevocation(tx, a->name, a->revocation) : r;
+          r = r ? applyRevocation(tx, a->name, a->revocation) : r;
+          return r ? applySettings(tx, *a) : r;
         },
         a->name);
   });
@@ -300,13 +274,18 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
   trust->add_option("entries", a->entries, "Entry names")->required();
   trust->footer(
       "A root CA is the right choice; an intermediate works; a server certificate is a\n"
-      "fallback that breaks at every renewal.\n\nExample:\n"
+      "fallback that breaks at every renewal. An entry the connector's runtime cannot\n"
+      "anchor at (an intermediate for openssl, python or node; a server certificate for\n"
+      "libldap) is refused with the reason (exit 2) unless --allow-unusable-trust.\n\nExample:\n"
       "  trustctl connector trust ad-sync corp-root");
+  trust->add_flag("--allow-unusable-trust", a->allow_unusable_trust,
+                  "Attach even an entry the connector's runtime cannot use as an anchor");
   trust->callback([&ctx, a] {
     change(
         ctx, a->name + " now trusts the given entries",
         [&](truststore::Transaction& tx) {
-          return truststore::attachTrust(tx, a->name, a->entries);
+          auto r = checkUsableTrust(tx, *a);
+          return r ? truststore::attachTrust(tx, a->name, a->entries) : r;
         },
         a->name);
   });

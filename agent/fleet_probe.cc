@@ -51,6 +51,7 @@ std::map<std::string, std::vector<probes::TargetStatus>> probeConnectors(
       job.request.identity = id ? &id->identity : nullptr;
       job.identity_configured = id != nullptr;
       job.revocation = connector.revocation;
+      job.runtime = connector.runtime;
       job.connector = name;
       job.trust = *trust;
       jobs.push_back(std::move(job));

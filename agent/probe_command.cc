@@ -249,6 +249,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
     job.identity_configured = id != nullptr;
     if (const truststore::Connector* c = state.findConnector(p.connector)) {
       job.revocation = c->revocation;
+      job.runtime = c->runtime;
     }
     jobs.push_back(std::move(job));
   }
@@ -283,7 +284,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
   }
   bool all_ok = true;
   for (const auto& r : results) {
-    all_ok = all_ok && r.diagnosis.ok();
+    all_ok = all_ok && probes::connectorOk(r);
   }
   ctx.exit_code = all_ok ? kExitOk : kExitProblem;
   if (ctx.options.json && results.size() == 1 && !args.install) {
@@ -297,7 +298,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
   } else {
     printProbeSummary(ctx, results);
   }
-  if (!args.install || results[0].diagnosis.ok()) {
+  if (!args.install || probes::connectorOk(results[0])) {
     return;
   }
   if (!installRecommendation(ctx, args, results[0])) {
@@ -318,7 +319,7 @@ void runProbe(CliContext& ctx, ProbeArgs& args) {
     writeRecommendationCommand(r);
     after = std::move(r);
   });
-  ctx.exit_code = after.diagnosis.ok() ? kExitOk : kExitProblem;
+  ctx.exit_code = probes::connectorOk(after) ? kExitOk : kExitProblem;
   if (ctx.options.json) {
     std::cout << probes::probeResultJson(after).dump() << "\n";
   } else {
@@ -375,6 +376,8 @@ void addProbeCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("-y,--yes", args->yes, "With --install: do not ask for confirmation");
   cmd->add_flag("--allow-server-pin", args->allow_server_pin,
                 "With --install: allow trusting a server certificate itself");
+  cmd->add_flag("--allow-unusable-trust", args->allow_unusable_trust,
+                "With --install: trust a certificate the connector's runtime cannot anchor at");
   cmd->add_option("--record", args->record,
                   "Write the raw captures to this file (JSON lines) for --replay");
   cmd->add_option("--replay", args->replay,

@@ -31,6 +31,7 @@ struct ProbeArgs {
   std::string proxy;  // --proxy: a URL or "none"; "" = the connector's, else the environment
   std::string proxy_credentials_file;
   bool allow_interception_root = false;
+  bool allow_unusable_trust = false;
   std::string record;
   std::string replay;
   std::string at;

@@ -8,6 +8,7 @@
 
 #include "agent/probe_command.h"
 #include "truststore/library.h"
+#include "truststore/runtime_model.h"
 
 namespace trustctl::agent {
 
@@ -93,8 +94,26 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
                   "it anyway"});
     return false;
   }
-  std::string what =
-      rec.kind + " certificate '" + rec.cert->info().subject + "' sha256 " + rec.cert->sha256();
+  // The runtime's plan (e.g. intermediate and root for Python), else the one certificate.
+  std::vector<truststore::CertificatePtr> certs =
+      rec.runtime_plan.empty() ? std::vector{rec.cert} : rec.runtime_plan;
+  const truststore::RuntimeModel& model = truststore::runtimeModel(result.runtime_verdict.runtime);
+  std::string unusable = truststore::whyRuntimeCannotAnchor(model, *certs.back());
+  if (!unusable.empty() && !args.allow_unusable_trust) {
+    ctx.fail({ErrorCode::UnusableTrustRefused,
+              "--install: connector " + args.connector + " (runtime " + std::string(model.name) +
+                  ") cannot use '" + certs.back()->info().subject + "': " + unusable +
+                  "; add --allow-unusable-trust to trust it anyway"});
+    return false;
+  }
+  std::string what;
+  for (const auto& cert : certs) {
+    std::string kind = cert == rec.cert           ? rec.kind
+                       : cert->info().self_signed ? "root"
+                                                  : "intermediate";
+    what += (what.empty() ? "" : ", ") + kind + " certificate '" + cert->info().subject +
+            "' sha256 " + cert->sha256();
+  }
   if (!args.yes) {
     if (::isatty(STDIN_FILENO) == 0) {
       ctx.fail({ErrorCode::ConfirmationRequired,
@@ -108,18 +127,21 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
     }
   }
   truststore::Store store = ctx.store();
-  std::string entry_name;
+  std::vector<std::string> entry_names;
   truststore::Connector declared;
   auto updated =
       store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) -> Result<void> {
-        auto existing = tx.state().entryWithSameContent({rec.cert->sha256()}, "");
-        if (existing) {
-          entry_name = *existing;
-        } else {
-          entry_name = entryNameFor(*rec.cert, tx.state());
+        entry_names.clear();
+        for (const auto& cert : certs) {
+          auto existing = tx.state().entryWithSameContent({cert->sha256()}, "");
+          if (existing) {
+            entry_names.push_back(*existing);
+            continue;
+          }
+          entry_names.push_back(entryNameFor(*cert, tx.state()));
           truststore::ImportRequest request;
-          request.name = entry_name;
-          request.material.certificates = {rec.cert};
+          request.name = entry_names.back();
+          request.material.certificates = {cert};
           request.material.format = truststore::InputFormat::Der;
           request.source = result.capture.target.url() + " (" + rec.source + ")";
           request.note = "installed by trustctl probe --install";
@@ -127,7 +149,7 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
             return r;
           }
         }
-        auto attached = truststore::attachTrust(tx, args.connector, {entry_name});
+        auto attached = truststore::attachTrust(tx, args.connector, entry_names);
         if (const truststore::Connector* c = tx.state().findConnector(args.connector)) {
           declared = *c;
         }
@@ -138,8 +160,13 @@ bool installRecommendation(CliContext& ctx, const ProbeArgs& args,
     return false;
   }
   if (!ctx.options.json) {
+    std::string entries;
+    for (const auto& e : entry_names) {
+      entries += (entries.empty() ? "'" : "', '") + e;
+    }
     std::cout << "\n"
-              << ctx.green("Installed") << ": " << what << "\n  as library entry '" << entry_name
+              << ctx.green("Installed") << ": " << what << "\n  as library "
+              << (entry_names.size() == 1 ? "entry " : "entries ") << entries
               << "', trusted by connector '" << args.connector << "'\n";
   }
   warnDeclared(declared);

@@ -40,7 +40,7 @@ std::string seconds(double s) {
 
 std::string heading(const CliContext& ctx, const probes::ProbeResult& r) {
   const auto& c = r.capture;
-  std::string verdict = r.diagnosis.ok() ? ctx.green("OK  ") : ctx.red("FAIL");
+  std::string verdict = probes::connectorOk(r) ? ctx.green("OK  ") : ctx.red("FAIL");
   std::string line =
       verdict + "  " + ctx.bold(c.target.url()) + "  (" +
       std::string(probes::protocolName(c.target.protocol)) +
@@ -69,6 +69,26 @@ void printRoute(const CliContext& ctx, const probes::ProbeResult& r) {
   }
 }
 
+// The connector's runtime's verdict: always for a runtime other than trustctl, and whenever it
+// differs from trustctl's own judgement of the server (the line above it).
+void printRuntimeVerdict(const CliContext& ctx, const probes::ProbeResult& r, std::ostream& out) {
+  const truststore::RuntimeVerdict& v = r.runtime_verdict;
+  bool differs = v.accepted != r.diagnosis.ok();
+  if (v.runtime == truststore::ConnectorRuntime::Trustctl && !differs) {
+    return;
+  }
+  out << "  runtime " << truststore::runtimeName(v.runtime) << ": "
+      << (v.accepted ? ctx.green("accepts") : ctx.red("refuses")) << " (" << v.code
+      << "): " << safe(v.sentence) << "\n";
+  if (differs) {
+    out << "  "
+        << ctx.dim(
+               "(the line above it is trustctl's own judgement of the server; the "
+               "connector's runtime decides the verdict)")
+        << "\n";
+  }
+}
+
 }  // namespace
 
 void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
@@ -80,6 +100,7 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
       << (d.ok() ? ctx.green(std::string(probes::diagnosisCodeName(d.code)))
                  : ctx.red(std::string(probes::diagnosisCodeName(d.code))))
       << ": " << safe(d.summary) << "\n";
+  printRuntimeVerdict(ctx, r, out);
   std::map<std::string, std::vector<std::string>> issues_by_cert;
   for (const auto& p : d.problems) {
     if (!p.certificate.empty()) {
@@ -144,6 +165,9 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
         out << "trust the " << rec.kind << " certificate '" << name(*rec.cert) << "' (sha256 "
             << rec.cert->sha256() << ", found: " << rec.source
             << (rec.entry.empty() ? "" : ", library entry " + rec.entry) << ")\n";
+      } else if (rec.runtime_adjusted) {
+        out << "nothing to install: no known certificate makes the connector's runtime accept "
+               "the server\n";
       } else {
         out << "trust the " << (rec.kind.empty() ? "issuing CA" : rec.kind)
             << " certificate; it is not available on this machine\n";
@@ -161,6 +185,9 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
     default:
       break;
   }
+  for (const auto& cert : rec.runtime_plan) {
+    out << "    for the runtime: " << name(*cert) << " (sha256 " << cert->sha256() << ")\n";
+  }
   if (!rec.command.empty()) {
     out << "    " << ctx.green(safe(rec.command)) << "\n";
   }
@@ -176,11 +203,15 @@ void printProbeSummary(const CliContext& ctx, const std::vector<probes::ProbeRes
   Table table({"TARGET", "CONNECTOR", "VERDICT", "DIAGNOSIS", "TLS", "TIME"});
   size_t failed = 0;
   for (const auto& r : results) {
-    bool ok = r.diagnosis.ok();
+    bool ok = probes::connectorOk(r);
     failed += ok ? 0 : 1;
+    const truststore::RuntimeVerdict& v = r.runtime_verdict;
+    std::string diagnosis(probes::diagnosisCodeName(r.diagnosis.code));
+    if (v.accepted != r.diagnosis.ok()) {
+      diagnosis += " (" + std::string(truststore::runtimeName(v.runtime)) + ": " + v.code + ")";
+    }
     table.addRow({r.capture.target.url(), r.connector.empty() ? "-" : r.connector,
-                  ok ? ctx.green("ok") : ctx.red("fail"),
-                  std::string(probes::diagnosisCodeName(r.diagnosis.code)),
+                  ok ? ctx.green("ok") : ctx.red("fail"), diagnosis,
                   r.capture.tls_version.empty() ? "-" : safe(r.capture.tls_version),
                   seconds(r.capture.elapsed_seconds)});
   }
@@ -189,12 +220,13 @@ void printProbeSummary(const CliContext& ctx, const std::vector<probes::ProbeRes
             << results.size() << " targets, " << (results.size() - failed) << " ok, " << failed
             << " failing\n";
   for (const auto& r : results) {
-    if (r.diagnosis.ok()) {
+    if (probes::connectorOk(r)) {
       continue;
     }
     std::cout << "\n"
               << ctx.red(std::string(probes::diagnosisCodeName(r.diagnosis.code))) << "  "
-              << r.capture.target.url() << "\n  " << safe(r.diagnosis.summary) << "\n";
+              << r.capture.target.url() << "\n  "
+              << safe(r.diagnosis.ok() ? r.runtime_verdict.sentence : r.diagnosis.summary) << "\n";
     if (!r.recommendation.command.empty()) {
       std::cout << "  fix: " << ctx.green(safe(r.recommendation.command)) << "\n";
     } else if (!r.recommendation.request_text.empty()) {

@@ -51,8 +51,9 @@ void writeRecommendationCommand(probes::ProbeResult& result) {
         "trustctl import CLIENT.p12 --identity --name CLIENT-ID && trustctl connector identity " +
         connectorOrPlaceholder(ctx) + " CLIENT-ID";
   } else if (r.action == probes::RecommendedAction::Install && r.cert) {
-    // An interception root goes through --install, which asks for the explicit flag.
-    r.command = r.entry.empty() || r.interception_root
+    // An interception root and the runtime's plan (several certificates) go through one
+    // --install, which asks for the explicit flags.
+    r.command = r.entry.empty() || r.interception_root || !r.runtime_plan.empty()
                     ? probeInstallCommand(result)
                     : "trustctl connector trust " + connectorOrPlaceholder(ctx) + " " + r.entry;
   }

@@ -43,6 +43,11 @@ int printStatus(const CliContext& ctx, const nlohmann::json& fleet) {
         expires = day(chain[0].at("not_after"));
       }
       std::string code = t.at("diagnosis").at("code");
+      // trustctl's judgement is ok but the connector's runtime refuses: say which and why.
+      if (!ok && code == "ok" && t.contains("runtime_verdict")) {
+        const auto& v = t.at("runtime_verdict");
+        code = v.value("runtime", "?") + ": " + v.value("code", "?");
+      }
       targets.addRow({t.at("target"), cn, issued, expires, ok ? ctx.green(code) : ctx.red(code),
                       day(t.at("breaks_on"))});
     }

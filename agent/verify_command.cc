@@ -12,6 +12,7 @@
 #include "truststore/chain_verifier.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/runtime_model.h"
 #include "truststore/text_escape.h"
 
 namespace trustctl::agent {
@@ -26,7 +27,27 @@ struct VerifyArgs {
   std::string at;
   bool strict = false;
   bool no_partial_chain = false;
+  std::string runtime;  // "" = the connector's
 };
+
+// The runtime to judge as: --runtime, else the connector's (read from the state only then, so
+// `verify --runtime R` keeps to the anchor files).
+Result<truststore::ConnectorRuntime> runtimeFor(const CliContext& ctx, const VerifyArgs& args) {
+  if (!args.runtime.empty()) {
+    if (auto r = truststore::runtimeFromName(args.runtime)) {
+      return *r;
+    }
+    return fail(ErrorCode::InvalidArgument, "--runtime " + args.runtime +
+                                                ": not a runtime trustctl models; use one of " +
+                                                truststore::runtimeNameList());
+  }
+  auto snapshot = ctx.store().load();
+  if (!snapshot) {
+    return tl::unexpected(snapshot.error());
+  }
+  const truststore::Connector* c = snapshot->state.findConnector(args.connector);
+  return c ? c->runtime : truststore::ConnectorRuntime::Trustctl;
+}
 
 nlohmann::json certJson(const truststore::CertificatePtr& c) {
   const auto& i = c->info();
@@ -80,14 +101,30 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
   options.profile_checks = args.strict;
   options.partial_chain = !args.no_partial_chain;
   auto outcome = truststore::verifyChain(*chain, **anchors, options);
-  ctx.exit_code = outcome.ok ? kExitOk : kExitProblem;
+  auto runtime = runtimeFor(ctx, args);
+  if (!runtime) {
+    ctx.fail(runtime.error());
+    return;
+  }
+  // The connector's runtime decides the exit code; trustctl's own judgement is reported too.
+  truststore::RuntimeVerdict verdict =
+      truststore::judgeAsRuntime(truststore::runtimeModel(*runtime), *chain, **anchors,
+                                 truststore::VerifyOptions{now, truststore::bareHost(args.host)});
+  bool ok = *runtime == truststore::ConnectorRuntime::Trustctl ? outcome.ok : verdict.accepted;
+  ctx.exit_code = ok ? kExitOk : kExitProblem;
   if (ctx.options.json) {
     nlohmann::json path = nlohmann::json::array();
     for (const auto& c : outcome.path) {
       path.push_back(certJson(c));
     }
     ctx.printJson(
-        {{"verdict", outcome.ok ? "ok" : "fail"},
+        {{"verdict", ok ? "ok" : "fail"},
+         {"server_verdict", outcome.ok ? "ok" : "fail"},
+         {"runtime_verdict",
+          {{"runtime", truststore::runtimeName(verdict.runtime)},
+           {"accepted", verdict.accepted},
+           {"code", verdict.code},
+           {"sentence", verdict.sentence}}},
          {"connector", args.connector},
          {"host", args.host.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.host)},
          {"at", formatRfc3339(now)},
@@ -101,9 +138,9 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
   }
   // Subjects and OpenSSL's words are escaped: a certificate's name may hold control bytes.
   using truststore::escapeControl;
-  std::cout << (outcome.ok ? ctx.green("OK") : ctx.red("FAILED")) << "  "
-            << escapeControl(args.file) << " against connector " << args.connector << " ("
-            << (*anchors)->size() << " anchors) at " << formatRfc3339(now)
+  std::cout << (ok ? ctx.green("OK") : ctx.red("FAILED")) << "  " << escapeControl(args.file)
+            << " against connector " << args.connector << " (" << (*anchors)->size()
+            << " anchors) at " << formatRfc3339(now)
             << (args.host.empty() ? "" : " for " + args.host) << "\n";
   for (size_t i = 0; i < outcome.path.size(); ++i) {
     const auto& info = outcome.path[i]->info();
@@ -125,6 +162,10 @@ void runVerify(CliContext& ctx, const VerifyArgs& args) {
                 << " paths were tried; --json lists each with its faults\n";
     }
   }
+  std::cout << "  trustctl: " << (outcome.ok ? "accepts" : "refuses") << "\n  runtime "
+            << truststore::runtimeName(verdict.runtime) << ": "
+            << (verdict.accepted ? ctx.green("accepts") : ctx.red("refuses")) << " ("
+            << verdict.code << "): " << escapeControl(verdict.sentence) << "\n";
 }
 
 }  // namespace
@@ -143,11 +184,16 @@ void addVerifyCommand(CLI::App& app, CliContext& ctx) {
                 "identifiers, serial numbers, root basicConstraints, ...)");
   cmd->add_flag("--no-partial-chain", args->no_partial_chain,
                 "Anchor only at a trusted self-signed root, as plain OpenSSL does");
+  cmd->add_option("--runtime", args->runtime,
+                  "Also judge as this runtime (" + truststore::runtimeNameList() +
+                      "; default: the connector's)");
   cmd->footer(
       "Partial chains are accepted, as connector runtimes do: trusting an intermediate\n"
       "or the server certificate itself is enough. Paths are built from the file's\n"
       "certificates in any order and the connector's anchors, with backtracking; the\n"
-      "best path decides, and every path tried is in --json's paths_tried.\n\nExamples:\n"
+      "best path decides, and every path tried is in --json's paths_tried.\n"
+      "Two verdicts: trustctl's own, and the connector's runtime's (or --runtime R's), which\n"
+      "decides the exit code: 0 accepted, 1 refused.\n\nExamples:\n"
       "  trustctl verify server-chain.pem --connector erp-api --host erp.example.com\n"
       "  trustctl verify leaf.pem --untrusted inter.pem -c ad-sync --at 2027-01-01");
   cmd->callback([&ctx, args] { runVerify(ctx, *args); });

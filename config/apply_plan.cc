@@ -316,6 +316,12 @@ class Planner {
     if (h.revocation != want.revocation) {
       c.revocation = want.revocation;
     }
+    if (h.runtime != want.runtime) {
+      c.runtime = want.runtime;
+    }
+    if (h.proxy != want.proxy || h.proxy_credentials_file != want.proxy_credentials_file) {
+      c.proxy = std::make_pair(want.proxy, want.proxy_credentials_file);
+    }
     if (h.declared_by != config_.absolute_path) {
       c.declared_by = config_.absolute_path;
     }

@@ -41,7 +41,10 @@ struct ConnectorChange {
   std::optional<std::string> identity;     // the new identity ("" = none) when it changes
   std::optional<std::string> declared_by;  // the config file now declaring it ("" = none)
   std::optional<truststore::RevocationMode> revocation;  // the new mode when it changes
-  bool runtime_regenerated = false;                      // trust or identity content changes
+  std::optional<truststore::ConnectorRuntime> runtime;   // the new runtime when it changes
+  // The new proxy and credentials file, when either changes.
+  std::optional<std::pair<std::string, std::string>> proxy;
+  bool runtime_regenerated = false;  // trust or identity content changes
   bool empty() const;
 };
 

@@ -10,6 +10,7 @@
 #include "config/table_reader.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
+#include "truststore/library.h"
 #include "truststore/store_state.h"
 #include "truststore/target_url.h"
 
@@ -134,7 +135,38 @@ void readEntries(const toml::table& entries, const std::string& base, ConfigFile
   }
 }
 
-void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p) {
+// runtime, proxy and proxy_credentials_file of one [connectors.NAME] table; each bad value is
+// one problem saying what is wrong and what to write instead.
+void readRuntimeAndProxy(TableReader& r, const std::string& where, const std::string& base,
+                         ConnectorSpec& c, Problems& p) {
+  Location at;
+  if (auto name = r.string("runtime", &at)) {
+    if (auto runtime = truststore::runtimeFromName(*name)) {
+      c.runtime = *runtime;
+    } else {
+      p.add(at, where + ".runtime: \"" + *name +
+                    "\" is not a runtime trustctl models; use one of " +
+                    truststore::runtimeNameList());
+    }
+  }
+  if (auto proxy = r.string("proxy", &at)) {
+    if (auto ok = truststore::checkProxySetting(*proxy); !ok) {
+      p.add(at, where + ".proxy: " + ok.error().message);
+    } else {
+      c.proxy = *proxy;
+    }
+  }
+  if (auto file = r.string("proxy_credentials_file", &at)) {
+    c.proxy_credentials_file = resolve(base, *file);
+    if (!c.proxy_credentials_file.empty() && !truststore::pathExists(c.proxy_credentials_file)) {
+      p.add(at, where + ".proxy_credentials_file: cannot read '" + c.proxy_credentials_file +
+                    "'; give the file holding user:password on its first line");
+    }
+  }
+}
+
+void readConnectors(const toml::table& connectors, const std::string& base, ConfigFile& cfg,
+                    Problems& p) {
   for (auto&& [key, node] : connectors) {
     ConnectorSpec c;
     c.name = std::string(key.str());
@@ -149,10 +181,11 @@ void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p)
       p.add(c.where, truststore::invalidNameError("connector", c.name).message);
     }
     std::string where = "[connectors." + c.name + "]";
-    TableReader r(*t, where,
-                  {"env", "note", "targets", "trust", "identity", "probe_interval_seconds",
-                   "on_change", "on_change_timeout_seconds", "revocation"},
-                  p);
+    TableReader r(
+        *t, where,
+        {"env", "note", "targets", "trust", "identity", "probe_interval_seconds", "on_change",
+         "on_change_timeout_seconds", "revocation", "runtime", "proxy", "proxy_credentials_file"},
+        p);
     c.environment = r.string("env").value_or("");
     c.note = r.string("note").value_or("");
     for (const auto& [url, loc] : r.strings("targets")) {
@@ -181,6 +214,7 @@ void readConnectors(const toml::table& connectors, ConfigFile& cfg, Problems& p)
             where + ".revocation: expected \"off\", \"soft\" or \"hard\", found \"" + *mode + "\"");
       }
     }
+    readRuntimeAndProxy(r, where, base, c, p);
     cfg.connectors.push_back(std::move(c));
   }
 }
@@ -241,7 +275,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
   if (const toml::table* t = table("entries"))
     readEntries(*t, base, cfg, p);
   if (const toml::table* t = table("connectors"))
-    readConnectors(*t, cfg, p);
+    readConnectors(*t, base, cfg, p);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "truststore/certificate_importer.h"
 #include "truststore/error.h"
 #include "truststore/revocation.h"
+#include "truststore/runtime_model.h"
 
 namespace trustctl::config {
 
@@ -47,6 +48,10 @@ struct ConnectorSpec {
   std::string on_change;  // run through /bin/sh when the trust or identity changed
   int on_change_timeout_seconds = 30;
   truststore::RevocationMode revocation = truststore::RevocationMode::Soft;
+  // Absent = trustctl, as for a connector made by `connector create` without --runtime.
+  truststore::ConnectorRuntime runtime = truststore::ConnectorRuntime::Trustctl;
+  std::string proxy;                   // "" = the environment, "none" = direct, else a URL
+  std::string proxy_credentials_file;  // resolved against the config file's folder
   Location where;
   std::vector<Location> trust_where;  // per trust element
   Location identity_where;

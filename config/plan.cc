@@ -71,6 +71,14 @@ std::string renderConnector(const ConnectorChange& c) {
     out += "      ~ revocation -> " + std::string(truststore::revocationModeName(*c.revocation)) +
            "\n";
   }
+  if (c.runtime) {
+    out += "      ~ runtime -> " + std::string(truststore::runtimeName(*c.runtime)) + "\n";
+  }
+  if (c.proxy) {
+    out += "      ~ proxy -> " +
+           (c.proxy->first.empty() ? std::string("the environment") : c.proxy->first) +
+           (c.proxy->second.empty() ? "" : ", credentials from " + c.proxy->second) + "\n";
+  }
   if (c.declared_by && !c.create) {
     out += c.declared_by->empty() ? "      ~ no longer declared by a config file\n"
                                   : "      ~ declared by " + *c.declared_by + "\n";
@@ -112,6 +120,15 @@ nlohmann::json connectorJson(const ConnectorChange& c) {
       {"declared_by", c.declared_by ? nlohmann::json(*c.declared_by) : nlohmann::json(nullptr)},
       {"revocation", c.revocation ? nlohmann::json(truststore::revocationModeName(*c.revocation))
                                   : nlohmann::json(nullptr)},
+      {"runtime",
+       c.runtime ? nlohmann::json(truststore::runtimeName(*c.runtime)) : nlohmann::json(nullptr)},
+      {"proxy",
+       c.proxy ? nlohmann::json({{"proxy", c.proxy->first.empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(c.proxy->first)},
+                                 {"credentials_file", c.proxy->second.empty()
+                                                          ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(c.proxy->second)}})
+               : nlohmann::json(nullptr)},
       {"runtime_regenerated", c.runtime_regenerated}};
 }
 
@@ -120,7 +137,7 @@ nlohmann::json connectorJson(const ConnectorChange& c) {
 bool ConnectorChange::empty() const {
   return !create && !remove && !edit && trust_added.empty() && trust_detached.empty() &&
          trust_renamed.empty() && targets_added.empty() && targets_removed.empty() && !identity &&
-         !declared_by && !revocation && !runtime_regenerated;
+         !declared_by && !revocation && !runtime && !proxy && !runtime_regenerated;
 }
 
 bool Plan::empty() const {

@@ -94,6 +94,12 @@ Result<void> applyConnector(truststore::Transaction& tx, const ConfigFile& confi
   if (r && change.revocation) {
     r = step(truststore::setRevocationMode(tx, spec->name, *change.revocation));
   }
+  if (r && change.runtime) {
+    r = step(truststore::setRuntime(tx, spec->name, *change.runtime));
+  }
+  if (r && change.proxy) {
+    r = step(truststore::setProxy(tx, spec->name, change.proxy->first, change.proxy->second));
+  }
   if (r && change.declared_by) {
     setDeclaredBy(tx, spec->name, *change.declared_by);
   }

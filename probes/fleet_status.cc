@@ -117,12 +117,38 @@ std::string prometheusText(const FleetStatus& fleet) {
   }
   // Fixed labels, so an alert's `for:` survives a change of failure cause; the cause is a
   // series of its own.
-  out += "# HELP trustctl_target_up 1 when the last probe of the target was ok, else 0.\n";
+  out +=
+      "# HELP trustctl_target_up 1 when the last probe of the target was ok for the connector's "
+      "runtime, else 0.\n";
   out += "# TYPE trustctl_target_up gauge\n";
   for (const auto& c : fleet.connectors) {
     for (const auto& t : c.targets) {
-      out +=
-          "trustctl_target_up" + targetLabels(c, t) + (t.result.diagnosis.ok() ? " 1\n" : " 0\n");
+      out += "trustctl_target_up" + targetLabels(c, t) + (connectorOk(t.result) ? " 1\n" : " 0\n");
+    }
+  }
+  out +=
+      "# HELP trustctl_target_server_ok 1 when trustctl's own judgement of the server was ok "
+      "(whatever the connector's runtime says), else 0.\n";
+  out += "# TYPE trustctl_target_server_ok gauge\n";
+  for (const auto& c : fleet.connectors) {
+    for (const auto& t : c.targets) {
+      out += "trustctl_target_server_ok" + targetLabels(c, t) +
+             (t.result.diagnosis.ok() ? " 1\n" : " 0\n");
+    }
+  }
+  out +=
+      "# HELP trustctl_target_runtime_verdict The connector's runtime's verdict on the target "
+      "(always 1; runtime and code are labels).\n";
+  out += "# TYPE trustctl_target_runtime_verdict gauge\n";
+  for (const auto& c : fleet.connectors) {
+    for (const auto& t : c.targets) {
+      const truststore::RuntimeVerdict& v = t.result.runtime_verdict;
+      out += "trustctl_target_runtime_verdict" +
+             labels({{"connector", c.name},
+                     {"target", t.result.capture.target.url()},
+                     {"runtime", std::string(truststore::runtimeName(v.runtime))},
+                     {"code", v.code}}) +
+             " 1\n";
     }
   }
   out +=
@@ -186,6 +212,21 @@ std::string prometheusText(const FleetStatus& fleet) {
   return out;
 }
 
+namespace {
+
+// The diagnosis code, and the runtime's code when the runtime disagrees with trustctl: a
+// change of either is logged.
+std::string stateCode(const ProbeResult& r) {
+  std::string code(diagnosisCodeName(r.diagnosis.code));
+  const truststore::RuntimeVerdict& v = r.runtime_verdict;
+  if (v.accepted != r.diagnosis.ok()) {
+    code += " (" + std::string(truststore::runtimeName(v.runtime)) + ": " + v.code + ")";
+  }
+  return code;
+}
+
+}  // namespace
+
 std::vector<std::string> stateChanges(const FleetStatus* before, const FleetStatus& after) {
   std::vector<std::string> out;
   if (!before)
@@ -193,8 +234,7 @@ std::vector<std::string> stateChanges(const FleetStatus* before, const FleetStat
   std::map<std::string, std::string> codes, statuses;
   for (const auto& c : before->connectors) {
     for (const auto& t : c.targets) {
-      codes[c.name + " " + t.result.capture.target.url()] =
-          std::string(diagnosisCodeName(t.result.diagnosis.code));
+      codes[c.name + " " + t.result.capture.target.url()] = stateCode(t.result);
     }
     for (const auto& r : c.certificates)
       statuses[c.name + " " + r.role + " " + r.entry + " " + r.info.sha256] = r.status;
@@ -202,7 +242,7 @@ std::vector<std::string> stateChanges(const FleetStatus* before, const FleetStat
   for (const auto& c : after.connectors) {
     for (const auto& t : c.targets) {
       std::string key = c.name + " " + t.result.capture.target.url();
-      std::string now = std::string(diagnosisCodeName(t.result.diagnosis.code));
+      std::string now = stateCode(t.result);
       auto it = codes.find(key);
       if (it != codes.end() && it->second != now) {
         out.push_back("connector " + c.name + " target " + t.result.capture.target.url() + ": " +

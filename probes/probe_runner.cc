@@ -12,6 +12,7 @@
 #include "probes/paths_json.h"
 #include "probes/proxy_route.h"
 #include "probes/revocation_fetch.h"
+#include "probes/runtime_judgement.h"
 #include "truststore/certificate_importer.h"
 
 namespace trustctl::probes {
@@ -139,6 +140,10 @@ ProbeResult evaluate(Capture capture, const ProbeJob& job, Catalog& catalog,
   RecommendContext ctx{capture.target.url(), job.connector,
                        job.request.servername.empty() ? "" : job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
+  if (job.runtime != truststore::ConnectorRuntime::Trustctl && !catalog.loaded()) {
+    catalog.load();  // only a runtime that may need the root trustctl did not look for
+  }
+  judgeForRuntime(result, job, capture, catalog, options.now);
   result.context = ctx;
   result.proxy_argument = job.proxy_argument;
   result.connector = job.connector;
@@ -169,6 +174,7 @@ ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog&
   result.diagnosis = diagnose(capture, *job.trust, catalog, diag);
   RecommendContext ctx{capture.target.url(), job.connector, job.request.servername};
   result.recommendation = recommend(result.diagnosis, capture, ctx);
+  judgeForRuntime(result, job, capture, catalog, now);
   result.context = ctx;
   result.proxy_argument = job.proxy_argument;
   result.connector = job.connector;
@@ -321,11 +327,27 @@ nlohmann::json probeResultJson(const ProbeResult& r) {
   if (rec.interception_root) {
     recommendation["interception_root"] = true;  // --install needs --allow-interception-root
   }
+  if (rec.runtime_adjusted) {
+    nlohmann::json plan = nlohmann::json::array();
+    for (const auto& cert : rec.runtime_plan) {
+      plan.push_back({{"sha256", cert->sha256()},
+                      {"subject", cert->info().subject},
+                      {"self_signed", cert->info().self_signed}});
+    }
+    recommendation["runtime_plan"] = plan;
+  }
+  const truststore::RuntimeVerdict& v = r.runtime_verdict;
   nlohmann::json out = {
       {"target", c.target.url()},
       {"protocol", protocolName(c.target.protocol)},
       {"connector", nullable(r.connector)},
-      {"verdict", d.ok() ? "ok" : "fail"},
+      {"verdict", connectorOk(r) ? "ok" : "fail"},
+      {"server_verdict", d.ok() ? "ok" : "fail"},
+      {"runtime_verdict",
+       {{"runtime", truststore::runtimeName(v.runtime)},
+        {"accepted", v.accepted},
+        {"code", v.code},
+        {"sentence", v.sentence}}},
       {"diagnosis",
        {{"code", diagnosisCodeName(d.code)}, {"summary", d.summary}, {"problems", problems}}},
       {"tls", tls},

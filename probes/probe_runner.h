@@ -80,6 +80,12 @@ void runProbes(const std::vector<ProbeJob>& jobs, Catalog& catalog, const Runner
 ProbeResult evaluateCapture(Capture capture, const ProbeJob& job, const Catalog& catalog,
                             UnixTime now);
 
+// Whether the connection works for the connector, which decides the exit code, `status` and
+// the agent's metrics: its runtime's verdict on the certificate, and trustctl's diagnosis for
+// what the runtime's model does not judge (network, TLS, identity, revocation, ...). For the
+// trustctl runtime, trustctl's diagnosis alone.
+bool connectorOk(const ProbeResult& result);
+
 // The JSON contract object for one target.
 nlohmann::json probeResultJson(const ProbeResult& result);
 

@@ -202,4 +202,56 @@ Recommendation recommend(const Diagnosis& d, const Capture& capture, const Recom
   return r;
 }
 
+void recommendForRuntime(Recommendation& r, const truststore::RuntimeVerdict& verdict,
+                         const truststore::RuntimeInstallPlan& plan, const Capture& capture) {
+  if (verdict.accepted ||
+      (verdict.code != "untrusted" && verdict.code != "needs_self_signed_root" &&
+       verdict.code != "pin_not_used")) {
+    return;
+  }
+  const truststore::RuntimeModel& model = truststore::runtimeModel(verdict.runtime);
+  // Only where trustctl says nothing is needed, or recommends a certificate this runtime cannot
+  // anchor at: a server to fix, a network to check or a root to refuse stays as it is, and
+  // trustctl's own recommendation is already the trustctl runtime's.
+  bool ok_for_trustctl = r.action == RecommendedAction::None;
+  bool unusable = r.action == RecommendedAction::Install && r.cert &&
+                  !truststore::whyRuntimeCannotAnchor(model, *r.cert).empty();
+  if (verdict.runtime == truststore::ConnectorRuntime::Trustctl ||
+      (!ok_for_trustctl && !unusable)) {
+    return;
+  }
+  std::string host = capture.servername.empty() ? capture.target.host : capture.servername;
+  r.runtime_adjusted = true;
+  r.action = RecommendedAction::Install;
+  if (!plan.possible || plan.install.empty()) {
+    r.note = "Nothing to install for " + std::string(model.display) + ": " +
+             (plan.reason.empty() ? verdict.sentence : plan.reason) + ". Ask the owner of " + host +
+             " for the root CA.";
+    r.request_text = "Please send the root CA certificate that the certificate of " + host +
+                     " chains to, as a Base64-encoded X.509 (.pem/.cer) file, and configure " +
+                     host + " to send its full chain.";
+    r.cert = nullptr;
+    r.kind = "root";
+    r.source = "unavailable";
+    r.entry.clear();
+    return;
+  }
+  r.runtime_plan = plan.install;
+  if (!r.cert) {
+    r.cert = plan.install.back();
+    r.kind = "root";
+    r.source = "catalog";
+    r.entry.clear();
+  }
+  std::string names;
+  for (const auto& c : plan.install) {
+    names += (names.empty() ? "'" : ", '") + displayName(c->info()) + "'";
+  }
+  r.note = verdict.sentence + ". For " + std::string(model.name) + ", trust " + names +
+           "; --install trusts them all." + (plan.reason.empty() ? "" : " " + plan.reason);
+  r.request_text = "Please configure " + host +
+                   " to send its full certificate chain (its certificate and every "
+                   "intermediate); clients that trust only the root cannot connect today.";
+}
+
 }  // namespace trustctl::probes

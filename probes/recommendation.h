@@ -6,8 +6,10 @@
 // structured choice (action, kind, certificate, source, entry) and the words for the owner.
 
 #include <string>
+#include <vector>
 
 #include "probes/diagnosis.h"
+#include "truststore/runtime_model.h"
 
 namespace trustctl::probes {
 
@@ -29,6 +31,12 @@ struct Recommendation {
   // The certificate is a TLS-intercepting proxy's root: installing it needs an explicit
   // --allow-interception-root, since the connector then trusts whatever the proxy re-signs.
   bool interception_root = false;
+  // When the connector's runtime cannot anchor where trustctl does: every certificate to
+  // trust so that it accepts the server (path order, root last); `--install` installs them
+  // all. Empty when `cert` alone serves the runtime, or when no plan exists (then `cert` is
+  // null and `note` says why).
+  std::vector<truststore::CertificatePtr> runtime_plan;
+  bool runtime_adjusted = false;  // the runtime's needs changed this recommendation
 };
 
 struct RecommendContext {
@@ -39,5 +47,14 @@ struct RecommendContext {
 
 Recommendation recommend(const Diagnosis& diagnosis, const Capture& capture,
                          const RecommendContext& context);
+
+// Pure: adjusts `r` (made by recommend()) for the connector's runtime when its verdict
+// refused the server for lack of a usable anchor ("untrusted", "needs_self_signed_root",
+// "pin_not_used") and trustctl recommends nothing, or a certificate it cannot anchor at: the plan's
+// certificates (e.g. intermediate and root for Python after a missing intermediate), with the
+// request to the server owner to send the chain; no certificate, and why, when `plan` is not
+// possible.
+void recommendForRuntime(Recommendation& r, const truststore::RuntimeVerdict& verdict,
+                         const truststore::RuntimeInstallPlan& plan, const Capture& capture);
 
 }  // namespace trustctl::probes

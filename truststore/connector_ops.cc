@@ -90,6 +90,82 @@ Result<void> setRevocationMode(Transaction& tx, const std::string& name, Revocat
   return {};
 }
 
+Result<void> setRuntime(Transaction& tx, const std::string& name, ConnectorRuntime runtime) {
+  auto c = findConnector(tx, name);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  if ((*c)->runtime == runtime) {
+    return {};
+  }
+  (*c)->runtime = runtime;
+  (*c)->updated_at = tx.now();
+  tx.audit("connector.runtime", name, "", "runtime=" + std::string(runtimeName(runtime)));
+  return {};
+}
+
+Result<void> checkProxySetting(const std::string& proxy) {
+  if (proxy.empty() || proxy == "none") {
+    return {};
+  }
+  size_t scheme_end = proxy.find("://");
+  std::string scheme = scheme_end == std::string::npos ? "" : proxy.substr(0, scheme_end);
+  std::string authority = scheme_end == std::string::npos ? proxy : proxy.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  // Checked first, and the URL is not echoed: what precedes the '@' is a password.
+  if (authority.find('@') != std::string::npos) {
+    return fail(ErrorCode::InvalidArgument,
+                "the proxy URL holds credentials (user:password@), which would show in "
+                "listings and logs; give the URL without them and put user:password in a "
+                "file named by --proxy-credentials-file (proxy_credentials_file in a config)");
+  }
+  if (scheme != "http" && scheme != "https") {
+    return fail(ErrorCode::InvalidArgument,
+                "proxy '" + proxy +
+                    "': expected an http:// or https:// URL such as http://proxy.corp:3128, "
+                    "or none to go direct");
+  }
+  size_t colon = authority.rfind(':');
+  bool bracketed = !authority.empty() && authority.front() == '[';
+  std::string host = authority;
+  if (colon != std::string::npos && (!bracketed || authority.rfind(']') < colon)) {
+    std::string port = authority.substr(colon + 1);
+    host = authority.substr(0, colon);
+    bool digits = !port.empty() && port.size() <= 5 &&
+                  port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      return fail(ErrorCode::InvalidArgument,
+                  "proxy '" + proxy + "': the port must be a number from 1 to 65535");
+    }
+  }
+  if (host.empty() || host == "[]") {
+    return fail(ErrorCode::InvalidArgument,
+                "proxy '" + proxy + "': no host; expected e.g. http://proxy.corp:3128");
+  }
+  return {};
+}
+
+Result<void> setProxy(Transaction& tx, const std::string& name, const std::string& proxy,
+                      const std::string& credentials_file) {
+  auto c = findConnector(tx, name);
+  if (!c) {
+    return tl::unexpected(c.error());
+  }
+  if (auto ok = checkProxySetting(proxy); !ok) {
+    return ok;
+  }
+  if ((*c)->proxy == proxy && (*c)->proxy_credentials_file == credentials_file) {
+    return {};
+  }
+  (*c)->proxy = proxy;
+  (*c)->proxy_credentials_file = credentials_file;
+  (*c)->updated_at = tx.now();
+  tx.audit("connector.proxy", name, "",
+           "proxy=" + (proxy.empty() ? std::string("(environment)") : proxy) +
+               (credentials_file.empty() ? "" : " credentials_file=" + credentials_file));
+  return {};
+}
+
 Result<void> attachTrust(Transaction& tx, const std::string& connector,
                          const std::vector<std::string>& entries) {
   auto c = findConnector(tx, connector);

@@ -44,6 +44,15 @@ Result<void> editConnector(Transaction& tx, const std::string& name,
                            const std::optional<std::string>& environment);
 // What the connector's probes do about revocation (off, soft, hard).
 Result<void> setRevocationMode(Transaction& tx, const std::string& name, RevocationMode mode);
+// How the connector verifies servers (runtime_models.def); the probe judges with its model.
+Result<void> setRuntime(Transaction& tx, const std::string& name, ConnectorRuntime runtime);
+// "" (the environment's https_proxy), "none" (direct) or an http:// or https:// URL without
+// credentials. InvalidArgument, without echoing the URL, when it holds user:password@.
+Result<void> checkProxySetting(const std::string& proxy);
+// Sets the connector's proxy (checked as above) and the file its credentials are read from
+// ("" = none); only the path is stored, never the file's content.
+Result<void> setProxy(Transaction& tx, const std::string& name, const std::string& proxy,
+                      const std::string& credentials_file);
 // Attaches entries as trust anchors; already attached entries are left as they are.
 Result<void> attachTrust(Transaction& tx, const std::string& connector,
                          const std::vector<std::string>& entries);
