@@ -191,7 +191,8 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
       "  trustctl connector trust erp-api corp-root\n"
       "  trustctl connector identity erp-api erp-client\n"
       "  trustctl connector show erp-api\n"
-      "  curl --cacert \"$(trustctl connector path erp-api)\" https://erp.example.com/");
+      "  curl --cacert \"$(trustctl connector path erp-api)\" --capath /dev/null "
+      "https://erp.example.com/");
   auto a = std::make_shared<ConnectorArgs>();
 
   CLI::App* create = group->add_subcommand("create", "Create a connector that trusts nothing yet");
@@ -351,7 +352,8 @@ void addConnectorCommands(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember(
           {"dir", "bundle", "capath", "java", "identity-cert", "identity-key", "manifest"}));
   path->footer(
-      "Examples:\n  curl --cacert \"$(trustctl connector path api)\" https://api.example/\n"
+      "Examples:\n  curl --cacert \"$(trustctl connector path api)\" --capath /dev/null "
+      "https://api.example/\n"
       "  LDAPTLS_CACERT=$(trustctl connector path ad) ldapsearch -H ldaps://dc1 ...");
   path->callback([&ctx, a, which] { runPath(ctx, a->name, *which); });
 }

@@ -6,6 +6,9 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 TRUSTCTL_NEED_KEYTOOL=1 trustctl_install_packages "${TRUSTCTL_BUILD_PACKAGES[@]}" \
   "${TRUSTCTL_TEST_PACKAGES[@]}"
+# The probe honours https_proxy / no_proxy as the connector would: the tests start their own
+# proxies, so a proxy in the caller's environment must not route their loopback probes.
+unset https_proxy HTTPS_PROXY http_proxy HTTP_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 build=$TRUSTCTL_ROOT/build
 mkdir -p "$build"
 jobs=${TRUSTCTL_TEST_JOBS:-2}

@@ -228,3 +228,32 @@ TEST_CASE("probe proxy: an LDAP probe says it went direct", "[proxy][net]") {
   auto direct = probeWithEnv(f, {url}, {});
   CHECK_FALSE(direct.contains("notes"));
 }
+
+TEST_CASE("probe proxy: the connector's own proxy and credentials file, set by connector edit",
+          "[proxy][net]") {
+  ProbeFixture f;
+  Target t(f);
+  auto proxy = startTinyproxy({"probe-user", "Pr0xy-s3cret", {}});
+  std::string cred = credentialsFile(f, "probe-user:Pr0xy-s3cret\n");
+  auto edit =
+      f.run({"connector", "edit", "c", "--proxy", proxy->url(), "--proxy-credentials-file", cred});
+  REQUIRE(edit.exit_code == 0);
+  auto show = f.run({"connector", "show", "c"});
+  CHECK(show.out.find(proxy->url()) != std::string::npos);
+  CHECK(show.out.find("Pr0xy-s3cret") == std::string::npos);
+
+  // No --proxy flag: the connector's setting routes the probe, with its credentials.
+  RunResult raw;
+  auto r = f.probe({t.url(), "--connector", "c"}, &raw);
+  CHECK(codeOf(r) == "ok");
+  REQUIRE(r["proxy"].is_object());
+  CHECK(r["proxy"]["url"] == proxy->url());
+  CHECK(r["proxy"]["connect_status"] == 200);
+  CHECK(raw.out.find("Pr0xy-s3cret") == std::string::npos);
+
+  // "none" forces direct even with a proxy in the environment.
+  REQUIRE(f.run({"connector", "edit", "c", "--proxy", "none"}).exit_code == 0);
+  auto direct = probeWithEnv(f, {t.url(), "--connector", "c"}, {{"https_proxy", proxy->url()}});
+  CHECK(codeOf(direct) == "ok");
+  CHECK(direct["proxy"].is_null());
+}
