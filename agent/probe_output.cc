@@ -161,7 +161,15 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
   out << "\n  " << ctx.bold("Recommendation") << ": ";
   switch (rec.action) {
     case probes::RecommendedAction::Install:
-      if (rec.cert) {
+      if (!rec.runtime_plan.empty()) {
+        // The runtime's plan replaces trustctl's one certificate: say it as the thing to do.
+        out << "for the connector's runtime, trust " << rec.runtime_plan.size()
+            << (rec.runtime_plan.size() == 1 ? " certificate" : " certificates") << "\n";
+        for (const auto& cert : rec.runtime_plan) {
+          out << "    " << (cert->info().self_signed ? "root         " : "intermediate ") << "'"
+              << name(*cert) << "' (sha256 " << cert->sha256() << ")\n";
+        }
+      } else if (rec.cert) {
         out << "trust the " << rec.kind << " certificate '" << name(*rec.cert) << "' (sha256 "
             << rec.cert->sha256() << ", found: " << rec.source
             << (rec.entry.empty() ? "" : ", library entry " + rec.entry) << ")\n";
@@ -184,9 +192,6 @@ void printProbeReport(const CliContext& ctx, const probes::ProbeResult& r) {
       break;
     default:
       break;
-  }
-  for (const auto& cert : rec.runtime_plan) {
-    out << "    for the runtime: " << name(*cert) << " (sha256 " << cert->sha256() << ")\n";
   }
   if (!rec.command.empty()) {
     out << "    " << ctx.green(safe(rec.command)) << "\n";

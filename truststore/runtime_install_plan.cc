@@ -58,7 +58,7 @@ RuntimeInstallPlan installPlanFor(const RuntimeModel& model,
     for (const auto& m : missing) {
       list += (list.empty() ? "" : ", ") + m;
     }
-    plan.reason = "the server does not send " + list + ", so " + std::string(model.name) +
+    plan.reason = "The server does not send " + list + ", so " + std::string(model.name) +
                   " needs it trusted too; ask the server's owner to send the whole chain";
   }
   return plan;
