@@ -34,6 +34,20 @@ std::string bundleOf(ProbeFixture& f, const std::string& connector) {
   return r.out.substr(0, r.out.find('\n'));
 }
 
+// A server sending its whole chain but the root, and a python connector `py` with the
+// chain's intermediate in the library as `inter` (not yet trusted).
+std::unique_ptr<TestServer> serverWithPythonConnector(ProbeFixture& f, const std::string& name) {
+  auto c = f.pki.makeChain(name);
+  TlsServerOptions o;
+  o.chain = {c.leaf.cert, c.intermediate.cert};
+  o.key = c.leaf.key;
+  auto server = startSServer(o);
+  REQUIRE(f.run({"connector", "create", "py", "--runtime", "python"}).exit_code == 0);
+  std::string inter = f.dir().write("inter.pem", toPem({c.intermediate.cert}));
+  REQUIRE(f.run({"import", inter, "--name", "inter"}).exit_code == 0);
+  return server;
+}
+
 }  // namespace
 
 TEST_CASE("probe as python: a missing intermediate needs intermediate and root; --install works",
@@ -75,14 +89,7 @@ TEST_CASE("probe as python: a missing intermediate needs intermediate and root; 
 TEST_CASE("probe as python: nothing known to install says so and installs nothing",
           "[runtime][net]") {
   ProbeFixture f;
-  auto c = f.pki.makeChain("PyNone");
-  TlsServerOptions o;
-  o.chain = {c.leaf.cert, c.intermediate.cert};
-  o.key = c.leaf.key;
-  auto server = startSServer(o);
-  REQUIRE(f.run({"connector", "create", "py", "--runtime", "python"}).exit_code == 0);
-  std::string inter = f.dir().write("inter.pem", toPem({c.intermediate.cert}));
-  REQUIRE(f.run({"import", inter, "--name", "inter"}).exit_code == 0);
+  auto server = serverWithPythonConnector(f, "PyNone");
   REQUIRE(f.run({"connector", "trust", "py", "inter", "--allow-unusable-trust"}).exit_code == 0);
   std::string before = treeFingerprint(f.storeDir());
   auto r = f.probe({server->url("https"), "--connector", "py"});
@@ -101,14 +108,7 @@ TEST_CASE("probe as python: nothing known to install says so and installs nothin
 TEST_CASE("trustctl accepts but the python runtime refuses: exit 1 and status not ok",
           "[runtime][net]") {
   ProbeFixture f;
-  auto c = f.pki.makeChain("PyStatus");
-  TlsServerOptions o;
-  o.chain = {c.leaf.cert, c.intermediate.cert};
-  o.key = c.leaf.key;
-  auto server = startSServer(o);
-  REQUIRE(f.run({"connector", "create", "py", "--runtime", "python"}).exit_code == 0);
-  std::string inter = f.dir().write("inter.pem", toPem({c.intermediate.cert}));
-  REQUIRE(f.run({"import", inter, "--name", "inter"}).exit_code == 0);
+  auto server = serverWithPythonConnector(f, "PyStatus");
   auto refused = f.run({"connector", "trust", "py", "inter"});
   CHECK(refused.exit_code == 2);
   CHECK_THAT(refused.err, Catch::Contains("--allow-unusable-trust"));
