@@ -103,6 +103,9 @@ echo "trustctl demo: store in $TRUSTCTL_STORE; servers on 127.0.0.1"
 "$trustctl" connector target erp-api --add "https://127.0.0.1:$erp_port/" >/dev/null
 "$trustctl" connector create billing-api --env prod >/dev/null
 "$trustctl" connector target billing-api --add "https://127.0.0.1:$billing_port/" >/dev/null
+# The same billing API for a Python connector: its ssl module anchors only at a self-signed
+# root, so it needs more than trustctl's own verdict would install.
+"$trustctl" connector create billing-py --env prod --runtime python >/dev/null
 "$trustctl" connector create ad-sync --env prod >/dev/null
 "$trustctl" connector target ad-sync --add "ldaps://127.0.0.1:$ldaps_port/" \
   --add "ldap://127.0.0.1:$ldap_port/" >/dev/null
@@ -111,6 +114,18 @@ step "$trustctl" probe --all
 step "$trustctl" probe "https://127.0.0.1:$erp_port/" --connector erp-api
 step "$trustctl" probe "https://127.0.0.1:$erp_port/" --connector erp-api --install --yes
 step "$trustctl" probe "https://127.0.0.1:$billing_port/" --connector billing-api --install --yes
+# For Python the intermediate alone would not do, and Fabrikam's root is not known yet: the
+# probe asks for it. Once Fabrikam sends it, --install trusts the intermediate and the root.
+step "$trustctl" probe "https://127.0.0.1:$billing_port/" --connector billing-py
+cp fabrikam-root.pem from-customer/fabrikam-root.cer   # what Fabrikam sent when asked
+step "$trustctl" probe "https://127.0.0.1:$billing_port/" --connector billing-py \
+  --catalog from-customer/fabrikam-root.cer --install --yes
+step /usr/bin/python3 -c 'import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+with ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=5),
+                     server_hostname="127.0.0.1") as s:
+    print("python3 ssl: connected,", s.version(), "with only the connector'"'"'s ca-bundle.pem")' \
+  "$("$trustctl" connector path billing-py)" "$billing_port"
 step "$trustctl" probe "ldaps://127.0.0.1:$ldaps_port/" --connector ad-sync --catalog from-customer --install --yes
 step "$trustctl" probe --all
 step "$trustctl" probe "ldap://127.0.0.1:$ldap_port/" --connector ad-sync --json

@@ -8,7 +8,7 @@ TRUSTCTL_BUILD_PACKAGES=(build-essential cmake ninja-build pkg-config git ca-cer
   libssl-dev libcurl4-openssl-dev libldap-dev libgnutls28-dev libtomlplusplus-dev libspdlog-dev
   libcli11-dev nlohmann-json3-dev libexpected-dev catch2 help2man)
 # What the demo runs as local servers (started as plain processes, never as services).
-TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light)
+TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light python3)
 # What the tests and benchmarks also need: real servers, clang for sanitizers and libFuzzer,
 # a JDK for keytool, Google Benchmark; systemd-analyze, lintian and man for the packaging tests;
 # prometheus (promtool and the server) for the alert rules and the agent's metrics tests;
