@@ -67,7 +67,8 @@ std::vector<ClientOutcome> runBatch(const std::string& program,
   options.env = clientEnvironment(tools);
   for (const auto& c : cells) {
     options.stdin_data += c.id + "\t" + c.host + "\t" + std::to_string(c.port) + "\t" +
-                          (java ? c.java_truststore + "\tchangeit" : c.ca_bundle) + "\n";
+                          (java ? c.java_truststore + "\tchangeit" : c.ca_bundle) +
+                          (c.partial_chain && !java ? "\tpartial" : "") + "\n";
   }
   BoundedRun run = runProgramBounded(program, args, options, kBatchLimitSeconds);
   std::map<std::string, ClientOutcome> by_id;

@@ -23,6 +23,9 @@ struct ClientCell {
   std::string ca_bundle;  // the connector's ca-bundle.pem
   std::string java_truststore;       // the connector's truststore.p12
   std::string store_dir, connector;  // for the example connector (the runtime library)
+  // Python, Node and openssl: turn on the flag the README gives for intermediate trust
+  // (VERIFY_X509_PARTIAL_CHAIN, allowPartialTrustChain, -partial_chain).
+  bool partial_chain = false;
 };
 
 struct ClientOutcome {

@@ -118,6 +118,9 @@ std::vector<ClientOutcome> runOpensslClient(const std::vector<ClientCell>& cells
                                   "-no-CApath",
                                   "-no-CAstore",
                                   "-verify_return_error"};
+    if (c.partial_chain) {
+      args.push_back("-partial_chain");
+    }
     if (isIpLiteral(c.host)) {
       args.insert(args.end(), {"-verify_ip", c.host});
     } else {

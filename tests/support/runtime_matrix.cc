@@ -156,14 +156,21 @@ RuntimeMatrix::RuntimeMatrix(UnixTime now) : pki_(now) {
   std::exception_ptr store_error;
   try {
     trustctlOk(store, import);
-    std::vector<std::pair<std::string, std::string>> connectors = {
-        {"root", "root"}, {"inter", "inter"}, {"inter-sha1", "inter-sha1"}, {"nothing", ""}};
+    // "inter-root": what the probe recommends to a runtime that anchors only at self-signed
+    // roots when the server does not send its intermediate.
+    std::vector<std::pair<std::string, std::vector<std::string>>> connectors = {
+        {"root", {"root"}},
+        {"inter", {"inter"}},
+        {"inter-sha1", {"inter-sha1"}},
+        {"inter-root", {"inter", "root"}},
+        {"inter-sha1-root", {"inter-sha1", "root"}},
+        {"nothing", {}}};
     for (const auto& s : served) {
-      connectors.push_back({"pin-" + entryName(s.fault.name), "leaf-" + entryName(s.fault.name)});
+      connectors.push_back({"pin-" + entryName(s.fault.name), {"leaf-" + entryName(s.fault.name)}});
     }
-    for (const auto& [connector, entry] : connectors) {
+    for (const auto& [connector, entries] : connectors) {
       trustctlOk(store, {"connector", "create", connector});
-      if (!entry.empty()) {
+      for (const auto& entry : entries) {
         trustctlOk(store, {"connector", "trust", connector, entry});
       }
     }
@@ -183,7 +190,8 @@ RuntimeMatrix::RuntimeMatrix(UnixTime now) : pki_(now) {
   }
 
   std::map<std::string, MatrixRow> files;  // by connector: `connector path` once each
-  for (const std::string trust : {"root", "intermediate", "server", "nothing"}) {
+  for (const std::string trust :
+       {"root", "intermediate", "intermediate+root", "server", "nothing"}) {
     for (const auto& s : served) {
       MatrixRow row;
       row.trust = trust;
@@ -195,6 +203,8 @@ RuntimeMatrix::RuntimeMatrix(UnixTime now) : pki_(now) {
       row.connector = trust == "root" ? "root"
                       : trust == "intermediate"
                           ? (s.fault.sha1_intermediate ? "inter-sha1" : "inter")
+                      : trust == "intermediate+root"
+                          ? (s.fault.sha1_intermediate ? "inter-sha1-root" : "inter-root")
                       : trust == "server" ? "pin-" + entryName(s.fault.name)
                                           : "nothing";
       if (files.count(row.connector) == 0) {

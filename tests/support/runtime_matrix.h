@@ -2,7 +2,7 @@
 // The runtime differential matrix ([runtime-matrix]): a PKI generated at test time with one
 // server certificate per fault, one openssl s_server (HTTPS) and one slapd (LDAPS) per fault
 // on 127.0.0.1, and a real trustctl store (made with the trustctl binary) whose connectors
-// trust the root, the intermediate, the server certificate or nothing. Each row is one
+// trust the root, the intermediate, both, the server certificate or nothing. Each row is one
 // trust option against one fault; runRuntimeMatrix runs every runtime's real client over every
 // row and puts trustctl's prediction (judgeAsRuntime) beside what the client did. It judges
 // nothing itself: the test compares.
@@ -20,7 +20,7 @@
 namespace trustctl::testing {
 
 struct MatrixRow {
-  std::string trust;  // "root", "intermediate", "server", "nothing"
+  std::string trust;  // "root", "intermediate", "intermediate+root", "server", "nothing"
   std::string fault;  // "none", "missing_intermediate", "expired", ...
   std::string host;   // what the HTTPS runtimes verify: "localhost" or "127.0.0.1"
   std::vector<CertificatePtr> presented;  // what both servers of the fault send, leaf first

@@ -1,7 +1,9 @@
 // The Node runtime's client for the runtime matrix ([runtime-matrix]): one TLS handshake per
 // input line with ca: set to the connector's bundle (which replaces Node's own roots), the
 // host checked by tls.checkServerIdentity as https does. Lines are handled one at a time.
-// Input lines: ID <TAB> HOST <TAB> PORT <TAB> CAFILE. Output: ID <TAB> ok|fail <TAB> message.
+// Input lines: ID <TAB> HOST <TAB> PORT <TAB> CAFILE [<TAB> partial]; "partial" sets
+// allowPartialTrustChain, the README's line for intermediate trust.
+// Output: ID <TAB> ok|fail <TAB> message.
 'use strict';
 const fs = require('fs');
 const net = require('net');
@@ -11,7 +13,7 @@ function oneLine(text) {
   return String(text).split(/\s+/).join(' ').trim();
 }
 
-function handshake(host, port, cafile) {
+function handshake(host, port, cafile, partial) {
   return new Promise((resolve) => {
     let ca;
     try {
@@ -21,6 +23,9 @@ function handshake(host, port, cafile) {
       return;
     }
     const options = {host: '127.0.0.1', port: Number(port), ca: ca};
+    if (partial) {
+      options.allowPartialTrustChain = true;
+    }
     // An IP literal is no SNI name: Node then checks the identity against `host`.
     if (!net.isIP(host)) {
       options.servername = host;
@@ -57,10 +62,11 @@ async function main() {
   const lines = fs.readFileSync(0, 'utf8').split('\n');
   for (const line of lines) {
     const fields = line.split('\t');
-    if (fields.length !== 4) {
+    if (fields.length !== 4 && fields.length !== 5) {
       continue;
     }
-    const [verdict, message] = await handshake(fields[1], fields[2], fields[3]);
+    const [verdict, message] =
+        await handshake(fields[1], fields[2], fields[3], fields[4] === 'partial');
     process.stdout.write(fields[0] + '\t' + verdict + '\t' + message + '\n');
   }
 }
