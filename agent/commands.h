@@ -20,5 +20,6 @@ void addProbeCommand(CLI::App& app, CliContext& ctx);   // probe (diagnosis, --i
 void addApplyCommand(CLI::App& app, CliContext& ctx);   // apply (TOML config)
 void addAgentCommand(CLI::App& app, CliContext& ctx);   // agent (daemon)
 void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
+void addCaCommands(CLI::App& app, CliContext& ctx);     // ca create, list, show, issue
 
 }  // namespace trustctl::agent

@@ -177,6 +177,12 @@ std::string serializeState(const StoreState& state) {
             {"entries", std::move(entries)},
             {"certificates", std::move(certs)},
             {"connectors", std::move(connectors)}};
+  for (const auto& [name, ca] : state.cas) {  // no "cas" key at all without a CA: older readers
+    root["cas"][name] = json{{"root_entry", ca.root_entry},
+                             {"issuing_entry", ca.issuing_entry},
+                             {"key_algorithm", ca.key_algorithm},
+                             {"created_at", ca.created_at}};
+  }
   return root.dump(1) + "\n";
 }
 
@@ -232,6 +238,13 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       c.proxy = j.value("proxy", std::string());
       c.proxy_credentials_file = j.value("proxy_credentials_file", std::string());
       state.connectors.emplace(name, std::move(c));
+    }
+    const json no_cas = json::object();  // stores written before the built-in CA
+    for (const auto& [name, j] : (root.contains("cas") ? root.at("cas") : no_cas).items()) {
+      CaRecord ca{name, j.at("root_entry").get<std::string>(),
+                  j.at("issuing_entry").get<std::string>(),
+                  j.at("key_algorithm").get<std::string>(), j.at("created_at").get<UnixTime>()};
+      state.cas.emplace(name, std::move(ca));
     }
     return state;
   } catch (const std::exception& ex) {

@@ -53,11 +53,22 @@ struct Connector {
   UnixTime updated_at = 0;
 };
 
+// A built-in CA (builtin_ca.h): its two certificates are library entries, its keys live
+// encrypted under <store>/ca/<name>/ (ca_key_file.h), outside the generations.
+struct CaRecord {
+  std::string name;
+  std::string root_entry;     // "<name>-root"
+  std::string issuing_entry;  // "<name>-issuing"
+  std::string key_algorithm;  // "ec" or "rsa"
+  UnixTime created_at = 0;
+};
+
 struct StoreState {
   std::uint64_t generation = 0;
   std::map<std::string, Entry> entries;
   std::map<std::string, CertificateInfo> certificates;  // by sha256
   std::map<std::string, Connector> connectors;
+  std::map<std::string, CaRecord> cas;  // absent from state.json when empty
 
   const Entry* findEntry(const std::string& name) const;
   const Connector* findConnector(const std::string& name) const;

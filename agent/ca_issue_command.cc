@@ -1,0 +1,131 @@
+// trustctl ca issue: signs a leaf with a built-in CA's issuing key and imports it, with the
+// issuing certificate and the new key, as an identity entry. The store is only written when
+// the passphrase opened the key and the leaf was signed.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "agent/cli_context.h"
+#include "agent/entry_view.h"
+#include "truststore/builtin_ca.h"
+#include "truststore/ca_key_file.h"
+#include "truststore/library.h"
+#include "truststore/secret_wipe.h"
+
+namespace trustctl::agent {
+
+namespace {
+
+struct LoadedCa {
+  truststore::CertificatePtr issuing;
+  truststore::PrivateKeyPtr key;
+};
+
+Result<LoadedCa> loadCa(CliContext& ctx, const std::string& ca_name,
+                        const std::string& passphrase_file) {
+  truststore::Store store = ctx.store();
+  auto snapshot = store.load();
+  if (!snapshot) {
+    return tl::unexpected(snapshot.error());
+  }
+  auto it = snapshot->state.cas.find(ca_name);
+  if (it == snapshot->state.cas.end()) {
+    return fail(ErrorCode::EntryNotFound,
+                "no built-in CA is named '" + ca_name + "'; see 'trustctl ca list'");
+  }
+  const truststore::Entry* entry = snapshot->state.findEntry(it->second.issuing_entry);
+  if (entry == nullptr || entry->certificates.empty()) {
+    return tl::unexpected(truststore::entryNotFoundError(it->second.issuing_entry));
+  }
+  auto issuing = store.loadCertificate(entry->certificates.front());
+  if (!issuing) {
+    return tl::unexpected(issuing.error());
+  }
+  std::string passphrase;
+  if (auto p = truststore::readCaPassphrase(passphrase_file); !p) {
+    return tl::unexpected(p.error());
+  } else {
+    passphrase = std::move(*p);
+  }
+  auto key = truststore::loadCaIssuingKey(store.dir(), ca_name, passphrase);
+  truststore::wipeSecret(passphrase);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  if (!(*key)->matches(**issuing)) {
+    return fail(ErrorCode::StoreCorrupt, truststore::caIssuingKeyPath(store.dir(), ca_name) +
+                                             ": does not belong to entry '" + entry->name +
+                                             "'; restore the CA's files");
+  }
+  return LoadedCa{*issuing, *key};
+}
+
+}  // namespace
+
+void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafRequest request,
+                const std::string& entry_name, const std::string& passphrase_file) {
+  if (!truststore::isValidName(entry_name)) {
+    ctx.fail(truststore::invalidNameError("entry", entry_name));
+    return;
+  }
+  // Before the passphrase is read: a bad --domain must not cost a key derivation.
+  if (auto ok = truststore::checkLeafRequest(request); !ok) {
+    ctx.fail(ok.error());
+    return;
+  }
+  auto ca = loadCa(ctx, ca_name, passphrase_file);
+  if (!ca) {
+    ctx.fail(ca.error());
+    return;
+  }
+  request.now = wallClockNow();
+  auto leaf = truststore::issueLeaf(*ca->issuing, *ca->key, request);
+  if (!leaf) {
+    ctx.fail(leaf.error());
+    return;
+  }
+  truststore::ImportRequest import;
+  import.name = entry_name;
+  import.material.certificates = {leaf->cert, ca->issuing};
+  import.material.key = leaf->key;
+  import.source = "trustctl ca issue " + ca_name;
+  import.note = std::string(truststore::leafProfileName(request.profile)) + " from CA " + ca_name;
+  import.require_identity = true;
+  truststore::Store store = ctx.store();
+  auto generation = store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) {
+    if (tx.state().cas.count(ca_name) == 0) {  // deleted between the load and the lock
+      return Result<void>(tl::unexpected(
+          Error{ErrorCode::EntryNotFound, "no built-in CA is named '" + ca_name + "' any more"}));
+    }
+    if (auto r = truststore::importEntry(tx, import); !r) {
+      return r;
+    }
+    tx.audit("ca.issue", entry_name, leaf->cert->sha256(),
+             std::string(truststore::leafProfileName(request.profile)) + " by CA " + ca_name);
+    return Result<void>{};
+  });
+  if (!generation) {
+    ctx.fail(generation.error());
+    return;
+  }
+  const auto& info = leaf->cert->info();
+  if (ctx.options.json) {
+    ctx.printJson({{"ca", ca_name},
+                   {"entry", entry_name},
+                   {"profile", truststore::leafProfileName(request.profile)},
+                   {"sha256", info.sha256},
+                   {"subject", info.subject},
+                   {"san", info.sans},
+                   {"not_before", formatRfc3339(info.not_before)},
+                   {"not_after", formatRfc3339(info.not_after)}});
+    return;
+  }
+  std::cout << "Issued " << ctx.bold(entry_name) << " ("
+            << truststore::leafProfileName(request.profile) << ", identity) by CA " << ca_name
+            << "\n  " << info.subject << "\n    sha256 " << info.sha256 << "  expires "
+            << formatDate(info.not_after) << "\n"
+            << "Use it: trustctl export-identity " << entry_name
+            << " ... or trustctl connector identity CONNECTOR " << entry_name << "\n";
+}
+
+}  // namespace trustctl::agent
