@@ -165,4 +165,27 @@ Result<PrivateKeyPtr> loadCaIssuingKey(const std::string& store_dir, const std::
   return decryptCaKey(*pem, passphrase, path);
 }
 
+Result<void> readCaKeyFiles(const std::string& store_dir, const std::string& ca_name,
+                            std::map<std::string, std::string>& out) {
+  for (const char* file : kCaKeyFileNames) {
+    auto pem = readWholeFile(caDir(store_dir, ca_name) + "/" + file, kMaxPasswordFileBytes * 4);
+    if (!pem) {
+      return tl::unexpected(pem.error());
+    }
+    out[ca_name + "/" + file] = std::move(*pem);
+  }
+  return {};
+}
+
+Result<void> writeCaKeyFile(const std::string& store_dir, const std::string& relative,
+                            const std::string& pem) {
+  std::string ca_name = relative.substr(0, relative.find('/'));
+  for (const std::string& dir : {store_dir + "/ca", caDir(store_dir, ca_name)}) {
+    if (auto r = makePrivateDir(dir); !r) {
+      return r;
+    }
+  }
+  return writeFileAtomic(store_dir + "/ca/" + relative, pem, 0600);
+}
+
 }  // namespace trustctl::truststore

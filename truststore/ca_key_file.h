@@ -5,6 +5,7 @@
 // $CREDENTIALS_DIRECTORY/trustctl-ca-passphrase. A CA key never reaches disk in plaintext and
 // the passphrase never comes from argv. It does not create certificates (builtin_ca.h).
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -46,5 +47,14 @@ Result<void> saveCaKeys(const std::string& store_dir, const std::string& ca_name
 // with Io when the file is missing.
 Result<PrivateKeyPtr> loadCaIssuingKey(const std::string& store_dir, const std::string& ca_name,
                                        const std::string& passphrase);
+
+// For backup and restore: a CA's key files as "<ca>/<file>" (relative to <store>/ca) with
+// their encrypted PEM. A backup holds them as they are, still encrypted.
+inline constexpr const char* kCaKeyFileNames[] = {"root-key.pem", "issuing-key.pem"};
+Result<void> readCaKeyFiles(const std::string& store_dir, const std::string& ca_name,
+                            std::map<std::string, std::string>& out);
+// Writes one of them back (0600 in a 0700 folder), atomically. `relative` is "<ca>/<file>".
+Result<void> writeCaKeyFile(const std::string& store_dir, const std::string& relative,
+                            const std::string& pem);
 
 }  // namespace trustctl::truststore

@@ -1,7 +1,9 @@
 #include "truststore/store_backup.h"
 
+#include <algorithm>
 #include <cstdlib>
 
+#include "truststore/ca_key_file.h"
 #include "truststore/certificate.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/private_key.h"
@@ -38,6 +40,8 @@ Result<BackupContent> validateBackup(TarFiles files, const std::string& label) {
       out.objects.emplace(rest, std::move(data));
     } else if (cut(name, root + "keys/", &rest) && rest.find('/') == std::string::npos) {
       out.keys.emplace(rest, std::move(data));
+    } else if (cut(name, root + "ca/", &rest) && std::count(rest.begin(), rest.end(), '/') == 1) {
+      out.ca_keys.emplace(rest, std::move(data));
     } else if (cut(name, root + "generation/", &rest)) {
       out.generation.emplace(rest, std::move(data));
     } else {
@@ -89,6 +93,16 @@ Result<BackupContent> validateBackup(TarFiles files, const std::string& label) {
     auto key = PrivateKey::parsePem(key_it->second);
     if (!key || (*key)->spkiSha256() != entry.key_id) {
       return tl::unexpected(invalid(label, "keys/" + key_it->first + " is damaged"));
+    }
+  }
+  for (const auto& [ca_name, ca] : out.state.cas) {
+    for (const char* file : kCaKeyFileNames) {
+      auto it = out.ca_keys.find(ca_name + "/" + file);
+      if (it == out.ca_keys.end() ||
+          it->second.rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0) != 0) {
+        return tl::unexpected(
+            invalid(label, "lacks the encrypted " + std::string(file) + " of CA " + ca_name));
+      }
     }
   }
   for (const auto& [name, c] : out.state.connectors) {

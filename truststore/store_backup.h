@@ -4,6 +4,7 @@
 //   trustctl-backup/format                  the store format it was taken from
 //   trustctl-backup/objects/<sha256>.der    every certificate the generation references
 //   trustctl-backup/keys/<spki-sha256>.pem  every identity key it references
+//   trustctl-backup/ca/<name>/*-key.pem     every built-in CA's keys, still encrypted
 //   trustctl-backup/generation/...          state.json, audit.json, connectors/<name>/...
 // Store::backup and Store::restore (store.h) do the I/O; this file is pure.
 
@@ -26,6 +27,7 @@ struct BackupContent {
   StoreState state;
   TarFiles objects;     // "<sha256>.der" -> DER
   TarFiles keys;        // "<id>.pem" -> PEM
+  TarFiles ca_keys;     // "<ca>/root-key.pem", "<ca>/issuing-key.pem" -> encrypted PEM
   TarFiles generation;  // path below the generation folder -> content
 };
 

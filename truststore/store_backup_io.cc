@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "truststore/ca_key_file.h"
 #include "truststore/file_util.h"
 #include "truststore/store.h"
 #include "truststore/store_backup.h"
@@ -124,6 +125,15 @@ Result<void> Store::backup(const std::string& archive_path, const UpdateOptions&
       files[root + "keys/" + entry.key_id + ".pem"] = std::move(*pem);
     }
   }
+  for (const auto& [ca_name, ca] : snapshot->state.cas) {
+    std::map<std::string, std::string> ca_files;
+    if (auto r = readCaKeyFiles(dir_, ca_name, ca_files); !r) {
+      return tl::unexpected(r.error());
+    }
+    for (auto& [rel, pem] : ca_files) {
+      files[root + "ca/" + rel] = std::move(pem);
+    }
+  }
   Result<void> result = addTree(snapshot->generation_dir, root + "generation/", files);
   if (result) {
     auto archive = writeTar(files, 0600);
@@ -200,9 +210,13 @@ Result<std::uint64_t> Store::publishRestored(BackupContent& content, std::uint64
   std::vector<std::string> created;
   std::string work_dir =
       dir_ + "/generations/.tmp-" + std::to_string(gen) + "-" + std::to_string(::getpid());
+  std::vector<std::pair<std::string, std::string>> replaced;  // CA key files: path, old PEM
   auto failed = [&](const Error& e) -> Result<std::uint64_t> {
     for (const auto& f : created) {
       ::unlink(f.c_str());
+    }
+    for (const auto& [path, pem] : replaced) {
+      (void)writeFileAtomic(path, pem, 0600);  // the store as it was: its CA keys back
     }
     removeTree(work_dir);
     return tl::unexpected(e);
@@ -218,6 +232,26 @@ Result<std::uint64_t> Store::publishRestored(BackupContent& content, std::uint64
         return failed(r.error());
       }
       created.push_back(path);
+    }
+  }
+  // CA keys are named by the CA, not by content: one the store has under that name is put
+  // back if the restore fails later.
+  for (const auto& [rel, pem] : content.ca_keys) {
+    std::string path = dir_ + "/ca/" + rel;
+    if (pathExists(path)) {
+      auto old = readWholeFile(path, pem.size() * 4 + 65536);
+      if (!old) {
+        return failed(old.error());
+      }
+      if (*old == pem) {
+        continue;
+      }
+      replaced.emplace_back(path, std::move(*old));
+    } else {
+      created.push_back(path);
+    }
+    if (auto r = writeCaKeyFile(dir_, rel, pem); !r) {
+      return failed(r.error());
     }
   }
   removeTree(work_dir);

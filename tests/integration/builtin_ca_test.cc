@@ -180,3 +180,25 @@ TEST_CASE(
   CHECK(outcome[0].ran);
   CHECK(outcome[0].accepted);
 }
+
+// Nothing lost: a backup carries the CA's keys (still encrypted), so a store restored from it
+// into a wiped folder issues again with the same passphrase.
+TEST_CASE("builtin CA: backup and restore keep the CA's keys, encrypted", "[ca]") {
+  CaFixture f;
+  f.ok({"ca", "create", "corp", "--passphrase-file", f.pass});
+  std::string archive = f.dir.file("backup.tar");
+  f.ok({"store", "backup", archive});
+  std::ifstream in(archive);
+  std::stringstream tar;
+  tar << in.rdbuf();
+  CHECK(tar.str().find("trustctl-backup/ca/corp/issuing-key.pem") != std::string::npos);
+  CHECK(tar.str().find("BEGIN ENCRYPTED PRIVATE KEY") != std::string::npos);
+  CHECK(tar.str().find("BEGIN PRIVATE KEY") == std::string::npos);
+  CHECK(tar.str().find("correct horse") == std::string::npos);
+
+  std::filesystem::remove_all(f.store);
+  f.ok({"store", "restore", archive});
+  CHECK(f.run({"store", "check"}).exit_code == 0);
+  f.ok({"ca", "issue", "corp", "--profile", "tls-server", "--domain", "api.corp.test", "--name",
+        "api-tls", "--passphrase-file", f.pass});
+}
