@@ -20,5 +20,7 @@ void addProbeCommand(CLI::App& app, CliContext& ctx);   // probe (diagnosis, --i
 void addApplyCommand(CLI::App& app, CliContext& ctx);   // apply (TOML config)
 void addAgentCommand(CLI::App& app, CliContext& ctx);   // agent (daemon)
 void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
+// server-cert add, list, show, remove, path
+void addServerCertCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace trustctl::agent

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   addApplyCommand(app, ctx);
   addAgentCommand(app, ctx);
   addStatusCommand(app, ctx);
+  addServerCertCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -177,6 +177,17 @@ std::string serializeState(const StoreState& state) {
             {"entries", std::move(entries)},
             {"certificates", std::move(certs)},
             {"connectors", std::move(connectors)}};
+  if (!state.server_certs.empty()) {  // absent when empty: older stores read back unchanged
+    json servers = json::object();
+    for (const auto& [name, s] : state.server_certs) {
+      servers[name] = json{{"domains", s.domains},
+                           {"entry", s.entry},
+                           {"source", s.source},
+                           {"created_at", s.created_at},
+                           {"updated_at", s.updated_at}};
+    }
+    root["server_certs"] = std::move(servers);
+  }
   return root.dump(1) + "\n";
 }
 
@@ -232,6 +243,18 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       c.proxy = j.value("proxy", std::string());
       c.proxy_credentials_file = j.value("proxy_credentials_file", std::string());
       state.connectors.emplace(name, std::move(c));
+    }
+    const json no_servers = json::object();
+    const json& servers = root.contains("server_certs") ? root.at("server_certs") : no_servers;
+    for (const auto& [name, j] : servers.items()) {
+      ServerCert s;
+      s.name = name;
+      j.at("domains").get_to(s.domains);
+      j.at("entry").get_to(s.entry);
+      j.at("source").get_to(s.source);
+      j.at("created_at").get_to(s.created_at);
+      j.at("updated_at").get_to(s.updated_at);
+      state.server_certs.emplace(name, std::move(s));
     }
     return state;
   } catch (const std::exception& ex) {
