@@ -11,9 +11,6 @@ namespace trustctl::truststore {
 
 namespace {
 
-// Only the store's owner reads what a server needs secret; the group gets certificates only.
-constexpr mode_t kServerKeyMode = 0600;
-
 std::string pemOf(const std::vector<CertificatePtr>& certs) {
   std::string out;
   for (const auto& c : certs) {
@@ -26,6 +23,15 @@ std::string pemOf(const std::vector<CertificatePtr>& certs) {
 
 bool isValidServerCertName(std::string_view name) {
   return isValidName(name) && name.size() <= static_cast<size_t>(kMaxServerCertNameLength);
+}
+
+bool isServerSecretFile(std::string_view rel) {
+  std::string_view dir = kServerCertsDir;
+  if (rel.substr(0, dir.size()) != dir || rel.size() <= dir.size() || rel[dir.size()] != '/') {
+    return false;
+  }
+  std::string_view base = rel.substr(rel.rfind('/') + 1);
+  return base == kServerKeyFile || base == kServerBundleFile;
 }
 
 std::string serverCertEntryName(const std::string& name) {
@@ -158,7 +164,7 @@ Result<void> writeServerCertFiles(const std::string& dir, const ServerCertFiles&
     }
   }
   std::string key = files.key->pkcs8Pem();
-  auto written = writeFileDurable(dir + "/" + kServerKeyFile, key, kServerKeyMode);
+  auto written = writeFileDurable(dir + "/" + kServerKeyFile, key, kServerSecretMode);
   OPENSSL_cleanse(key.data(), key.size());
   if (!written) {
     return written;
@@ -167,7 +173,7 @@ Result<void> writeServerCertFiles(const std::string& dir, const ServerCertFiles&
   if (!p12) {
     return tl::unexpected(p12.error());
   }
-  written = writeFileDurable(dir + "/" + kServerBundleFile, *p12, kServerKeyMode);
+  written = writeFileDurable(dir + "/" + kServerBundleFile, *p12, kServerSecretMode);
   OPENSSL_cleanse(p12->data(), p12->size());
   if (!written) {
     return written;

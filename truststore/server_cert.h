@@ -5,6 +5,8 @@
 // stable paths <store>/current/server-certs/NAME/. The upload checks are in
 // server_cert_checks.h; this file trusts what they returned and does no checking of its own.
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -25,6 +27,11 @@ inline constexpr const char* kServerBundleFile = "bundle.p12";        // key + f
 // The PKCS#12 is protected by its 0600 mode like privkey.pem; its password guards nothing.
 inline constexpr const char* kServerBundlePassword = "";
 inline constexpr int kMaxServerCertNameLength = 60;
+// privkey.pem and bundle.p12: only the store's owner reads them, not its group.
+inline constexpr mode_t kServerSecretMode = 0600;
+
+// True for a generation-relative path "server-certs/NAME/privkey.pem" or ".../bundle.p12".
+bool isServerSecretFile(std::string_view relative_path);
 
 // isValidName, and short enough for its entry's name.
 bool isValidServerCertName(std::string_view name);

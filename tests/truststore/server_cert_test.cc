@@ -229,6 +229,20 @@ TEST_CASE("ServerCert: the files a server loads, at stable paths, the key 0600",
     REQUIRE(f.update([&](Transaction& tx) { return removeEntry(tx, "unrelated", false); }));
     CHECK(read(kServerKeyFile) == f.chain.leaf.key->pkcs8Pem());
   }
+  SECTION("a backup restored elsewhere has the same files, the key still 0600") {
+    UpdateOptions o;
+    o.now = f.pki.now();
+    std::string archive = f.dir.file("backup.tar");
+    REQUIRE(f.store.backup(archive, o));
+    Store copy{f.dir.file("copy")};
+    REQUIRE(copy.restore(archive, false, o));
+    std::string restored = copy.dir() + "/current/server-certs/web/";
+    CHECK(fileMode(restored + kServerKeyFile) == "600");
+    CHECK(fileMode(restored + kServerBundleFile) == "600");
+    auto restored_chain = readWholeFile(restored + kServerFullchainFile);
+    REQUIRE(restored_chain);
+    CHECK(*restored_chain == read(kServerFullchainFile));
+  }
   SECTION("remove takes the record, the entry and the files") {
     REQUIRE(f.update([&](Transaction& tx) { return removeServerCert(tx, "web"); }));
     auto s = f.store.load();
