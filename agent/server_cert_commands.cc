@@ -43,7 +43,8 @@ std::string sourceLabel(const std::string& source) {
 }
 
 // Certificates from the cert file and the --ca files, and the key (from --key or a PKCS#12).
-Result<ts::ServerCertInput> readInput(CliContext& ctx, const ServerCertArgs& a) {
+Result<ts::ServerCertInput> readInput(CliContext& ctx, const ServerCertArgs& a,
+                                      ts::InputFormat* format) {
   ts::protectProcessSecrets();  // before the first byte: the inputs hold a private key
   ts::ServerCertInput in;
   in.domains = a.domains;
@@ -57,6 +58,7 @@ Result<ts::ServerCertInput> readInput(CliContext& ctx, const ServerCertArgs& a) 
   if (!material) {
     return tl::unexpected(material.error());
   }
+  *format = material->format;
   in.certificates = material->certificates;
   in.key = material->key;
   if (!a.key_file.empty()) {
@@ -119,7 +121,8 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
     ctx.fail(ts::invalidNameError("server certificate", a.name));
     return;
   }
-  auto input = readInput(ctx, a);
+  ts::InputFormat format = ts::InputFormat::Pem;
+  auto input = readInput(ctx, a, &format);
   if (!input) {
     ctx.fail(input.error());
     return;
@@ -143,8 +146,8 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
     ctx.fail(checked.error());
     return;
   }
-  ts::ServerCertRequest request{
-      a.name, a.domains, *checked, input->key, a.cert_file, ts::InputFormat::Pem, a.replace};
+  ts::ServerCertRequest request{a.name,      a.domains, *checked, input->key,
+                                a.cert_file, format,    a.replace};
   auto generation = store.update(
       ctx.updateOptions(), [&](ts::Transaction& tx) { return ts::addServerCert(tx, request); });
   if (!generation) {

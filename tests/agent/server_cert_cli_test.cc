@@ -136,3 +136,29 @@ TEST_CASE("server-cert add: a bad upload is one line, exit 2, the store unchange
     CHECK(treeFingerprint(f.dir.file("store")) == before);
   }
 }
+
+TEST_CASE("server-cert add: a missing intermediate is reported, or found in --catalog",
+          "[server-cert][agent]") {
+  CliFixture f;
+  f.dir.write("leaf.pem", toPem({f.chain.leaf.cert}));
+  f.dir.write("inter.pem", toPem({f.chain.intermediate.cert}));
+  std::vector<std::string> args{"server-cert",
+                                "add",
+                                "web",
+                                "--domain",
+                                "www.cli.test",
+                                "--cert",
+                                f.dir.file("leaf.pem"),
+                                "--key",
+                                f.dir.file("key.pem")};
+  std::string before = treeFingerprint(f.dir.file("store"));
+  auto missing = f.run(args);
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("Cli Intermediate CA") && Catch::Contains("--ca"));
+  CHECK(treeFingerprint(f.dir.file("store")) == before);
+  args.insert(args.end(), {"--catalog", f.dir.file("inter.pem")});
+  auto found = f.run(args);
+  INFO(found.err);
+  CHECK(found.exit_code == 0);
+  CHECK_THAT(found.out, Catch::Contains("from the catalog"));
+}
