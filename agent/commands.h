@@ -21,5 +21,7 @@ void addApplyCommand(CLI::App& app, CliContext& ctx);   // apply (TOML config)
 void addAgentCommand(CLI::App& app, CliContext& ctx);   // agent (daemon)
 void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
 void addCaCommands(CLI::App& app, CliContext& ctx);     // ca create, list, show, issue
+// server-cert add, list, show, remove, path
+void addServerCertCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace trustctl::agent

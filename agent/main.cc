@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   addAgentCommand(app, ctx);
   addStatusCommand(app, ctx);
   addCaCommands(app, ctx);
+  addServerCertCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -261,6 +261,12 @@ Result<void> removeEntry(Transaction& tx, const std::string& name, bool force) {
   if (!existing) {
     return tl::unexpected(existing.error());
   }
+  for (const auto& [sname, s] : tx.state().server_certs) {
+    if (s.entry == name) {  // even with --force: the server's files would vanish with it
+      return fail(ErrorCode::EntryInUse, "entry '" + name + "' holds server certificate '" + sname +
+                                             "'; use 'trustctl server-cert remove " + sname + "'");
+    }
+  }
   std::vector<std::string> users = tx.state().whereUsed(name);
   if (!users.empty() && !force) {
     return fail(ErrorCode::EntryInUse, "entry '" + name + "' is used by connector(s) " +

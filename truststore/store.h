@@ -4,6 +4,7 @@
 //   <store>/objects/<sha256>.der   every certificate a kept generation references
 //   <store>/keys/<spki-sha256>.pem identity keys a kept generation references
 //   <store>/generations/<N>/       state.json, audit.json + connectors/<name>/ runtime files
+//                                  + server-certs/<name>/ files a server loads (server_cert.h)
 //   <store>/current -> generations/<N>
 //   <store>/audit.log (derived from the generations' audit.json), <store>/.lock
 // Folders 02750, files 0640 whatever the umask (store_files.h). Readers read `current` and
@@ -104,6 +105,9 @@ class Store {
   // Writes generation tx.state_ into the unpublished folder `work_dir`.
   Result<void> writeGeneration(Transaction& tx, const StoreSnapshot& before,
                                const std::string& work_dir);
+  // Writes (or links) every server certificate's files into `work_dir` (server_cert.h).
+  Result<void> writeServerCerts(Transaction& tx, const StoreSnapshot& before,
+                                const std::string& work_dir);
   Result<std::uint64_t> publishRestored(BackupContent& content, std::uint64_t parent,
                                         const std::vector<std::uint64_t>& gens,
                                         const std::string& label, UnixTime now);

@@ -15,6 +15,7 @@
 
 #include "truststore/ca_key_file.h"
 #include "truststore/file_util.h"
+#include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_backup.h"
 #include "truststore/store_faults.h"
@@ -26,6 +27,11 @@
 namespace trustctl::truststore {
 
 namespace {
+
+// A server's key files keep their 0600 through a backup (server_cert.h).
+mode_t restoredFileMode(const std::string& rel) {
+  return isServerSecretFile(rel) ? kServerSecretMode : kStoreFileMode;
+}
 
 // Every regular file below `dir` as relative path -> content.
 Result<void> addTree(const std::string& dir, const std::string& prefix, TarFiles& out) {
@@ -279,7 +285,7 @@ Result<std::uint64_t> Store::publishRestored(BackupContent& content, std::uint64
       renumbered.generation = gen;
       text = serializeState(renumbered);
     }
-    if (auto r = writeFileDurable(work_dir + "/" + rel, text, kStoreFileMode); !r) {
+    if (auto r = writeFileDurable(work_dir + "/" + rel, text, restoredFileMode(rel)); !r) {
       return failed(r.error());
     }
   }

@@ -13,6 +13,7 @@
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
 #include "truststore/runtime_check.h"
+#include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_generations.h"
 
@@ -171,6 +172,20 @@ Result<std::vector<std::string>> Store::check() const {
     } else {
       problems.push_back("connector " + name + ": runtime files not compared: cannot create " +
                          scratch + " to regenerate them");
+    }
+  }
+  for (const auto& [name, server] : state.server_certs) {
+    const Entry* e = state.findEntry(server.entry);
+    if (e == nullptr || e->key_id.empty()) {
+      problems.push_back("server certificate " + name + ": entry " + server.entry +
+                         " is missing or has no key");
+    }
+    std::string folder = snapshot->generation_dir + "/" + kServerCertsDir + "/" + name;
+    for (const char* f : {kServerFullchainFile, kServerKeyFile, kServerChainFile, kServerCertFile,
+                          kServerBundleFile}) {
+      if (!pathExists(folder + "/" + f)) {
+        problems.push_back("server certificate " + name + ": " + folder + "/" + f + " is missing");
+      }
     }
   }
   if (have_scratch) {

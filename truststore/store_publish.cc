@@ -12,6 +12,7 @@
 
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_faults.h"
 #include "truststore/store_files.h"
@@ -51,6 +52,41 @@ Result<RuntimeInputs> runtimeInputs(const Transaction& tx, const Connector& conn
 }
 
 }  // namespace
+
+// Server certificates' files, like connectors': rewritten when their entry changed, else
+// linked from the previous generation.
+Result<void> Store::writeServerCerts(Transaction& tx, const StoreSnapshot& before,
+                                     const std::string& work_dir) {
+  const StoreState& state = tx.state_;
+  if (state.server_certs.empty()) {
+    return {};
+  }
+  std::string root = work_dir + "/" + kServerCertsDir;
+  if (auto r = makeStoreDir(root); !r) {
+    return r;
+  }
+  for (const auto& [name, server] : state.server_certs) {
+    std::string old_dir = before.generation_dir + "/" + kServerCertsDir + "/" + name;
+    std::string new_dir = root + "/" + name;
+    if (tx.touched_entries_.count(server.entry) == 0 && !before.generation_dir.empty() &&
+        pathExists(old_dir)) {
+      if (auto r = linkStoreTree(old_dir, new_dir); !r) {
+        return r;
+      }
+      continue;
+    }
+    auto files = gatherServerCertFiles(
+        state, server, [&](const std::string& sha) { return tx.certificate(sha); },
+        [&](const std::string& id) { return tx.key(id); });
+    if (!files) {
+      return tl::unexpected(files.error());
+    }
+    if (auto r = writeServerCertFiles(new_dir, *files); !r) {
+      return r;
+    }
+  }
+  return fsyncDir(root);
+}
 
 Result<StoreLock> Store::lockForWriting(std::chrono::milliseconds timeout) {
   if (auto r = makeStoreRoot(dir_); !r) {
@@ -157,6 +193,9 @@ Result<void> Store::writeGeneration(Transaction& tx, const StoreSnapshot& before
     if (auto r = writeConnectorRuntime(new_dir, *in); !r) {
       return r;
     }
+  }
+  if (auto r = writeServerCerts(tx, before, work_dir); !r) {
+    return r;
   }
   std::string audit_path = work_dir + "/" + kGenerationAuditFile;
   if (auto r = writeFileDurable(

@@ -183,6 +183,17 @@ std::string serializeState(const StoreState& state) {
                              {"key_algorithm", ca.key_algorithm},
                              {"created_at", ca.created_at}};
   }
+  if (!state.server_certs.empty()) {  // absent when empty: older stores read back unchanged
+    json servers = json::object();
+    for (const auto& [name, s] : state.server_certs) {
+      servers[name] = json{{"domains", s.domains},
+                           {"entry", s.entry},
+                           {"source", s.source},
+                           {"created_at", s.created_at},
+                           {"updated_at", s.updated_at}};
+    }
+    root["server_certs"] = std::move(servers);
+  }
   return root.dump(1) + "\n";
 }
 
@@ -245,6 +256,18 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
                   j.at("issuing_entry").get<std::string>(),
                   j.at("key_algorithm").get<std::string>(), j.at("created_at").get<UnixTime>()};
       state.cas.emplace(name, std::move(ca));
+    }
+    const json no_servers = json::object();
+    const json& servers = root.contains("server_certs") ? root.at("server_certs") : no_servers;
+    for (const auto& [name, j] : servers.items()) {
+      ServerCert s;
+      s.name = name;
+      j.at("domains").get_to(s.domains);
+      j.at("entry").get_to(s.entry);
+      j.at("source").get_to(s.source);
+      j.at("created_at").get_to(s.created_at);
+      j.at("updated_at").get_to(s.updated_at);
+      state.server_certs.emplace(name, std::move(s));
     }
     return state;
   } catch (const std::exception& ex) {

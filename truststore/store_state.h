@@ -63,12 +63,24 @@ struct CaRecord {
   UnixTime created_at = 0;
 };
 
+// A certificate a server presents (issue 15), kept apart from the connectors' trust: the
+// Identity entry `entry` holds its leaf, chain (leaf -> root) and key (server_cert.h).
+struct ServerCert {
+  std::string name;
+  std::vector<std::string> domains;
+  std::string entry;
+  std::string source = "user";  // "user" (uploaded), "ca" (built-in CA), "acme"
+  UnixTime created_at = 0;
+  UnixTime updated_at = 0;
+};
+
 struct StoreState {
   std::uint64_t generation = 0;
   std::map<std::string, Entry> entries;
   std::map<std::string, CertificateInfo> certificates;  // by sha256
   std::map<std::string, Connector> connectors;
   std::map<std::string, CaRecord> cas;  // absent from state.json when empty
+  std::map<std::string, ServerCert> server_certs;  // absent in state.json when empty
 
   const Entry* findEntry(const std::string& name) const;
   const Connector* findConnector(const std::string& name) const;
