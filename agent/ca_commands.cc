@@ -34,6 +34,7 @@ struct CaArgs {
   std::string entry;
   std::string common_name;
   std::int64_t days = 0;
+  bool server_cert = false;
 };
 
 Result<CaKeyType> keyType(const std::string& name) {
@@ -236,7 +237,7 @@ void runShow(CliContext& ctx, const CaArgs& args) {
 
 // Defined in ca_issue_command.cc (split to keep each file under 400 lines).
 void runCaIssue(CliContext& ctx, const std::string& ca, truststore::LeafRequest request,
-                const std::string& entry, const std::string& passphrase_file);
+                const std::string& entry, const std::string& passphrase_file, bool server_cert);
 
 void addCaCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<CaArgs>();
@@ -299,6 +300,9 @@ void addCaCommands(CLI::App& app, CliContext& ctx) {
       ->check(CLI::Range(1, 3650));
   issue->add_option("--key", args->key, "Leaf key type: ec (P-256, default) or rsa (2048)")
       ->check(CLI::IsMember({"ec", "rsa"}));
+  issue->add_flag("--server-cert", args->server_cert,
+                  "tls-server only: keep it as server certificate NAME (Source: Built-in CA, "
+                  "files under `server-cert path NAME`) instead of an identity entry");
   add_pass(issue);
   issue->callback([&ctx, args] {
     truststore::LeafRequest request;
@@ -310,7 +314,7 @@ void addCaCommands(CLI::App& app, CliContext& ctx) {
                               : args->common_name;
     request.days = args->days;
     request.key = *truststore::caKeyTypeFromName(args->key);
-    runCaIssue(ctx, args->name, request, args->entry, args->passphrase_file);
+    runCaIssue(ctx, args->name, request, args->entry, args->passphrase_file, args->server_cert);
   });
 }
 

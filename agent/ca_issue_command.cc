@@ -11,6 +11,7 @@
 #include "truststore/ca_key_file.h"
 #include "truststore/library.h"
 #include "truststore/secret_wipe.h"
+#include "truststore/server_cert.h"
 
 namespace trustctl::agent {
 
@@ -63,9 +64,18 @@ Result<LoadedCa> loadCa(CliContext& ctx, const std::string& ca_name,
 }  // namespace
 
 void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafRequest request,
-                const std::string& entry_name, const std::string& passphrase_file) {
+                const std::string& entry_name, const std::string& passphrase_file,
+                bool server_cert) {
   if (!truststore::isValidName(entry_name)) {
     ctx.fail(truststore::invalidNameError("entry", entry_name));
+    return;
+  }
+  if (server_cert && (request.profile != truststore::LeafProfile::TlsServer ||
+                      request.dns.empty() || !truststore::isValidServerCertName(entry_name))) {
+    ctx.fail({ErrorCode::InvalidArgument,
+              "--server-cert: needs --profile tls-server, at least one --domain (the names it "
+              "serves) and a --name of at most " +
+                  std::to_string(truststore::kMaxServerCertNameLength) + " characters"});
     return;
   }
   // Before the passphrase is read: a bad --domain must not cost a key derivation.
@@ -97,7 +107,20 @@ void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafReq
       return Result<void>(tl::unexpected(
           Error{ErrorCode::EntryNotFound, "no built-in CA is named '" + ca_name + "' any more"}));
     }
-    if (auto r = truststore::importEntry(tx, import); !r) {
+    if (server_cert) {
+      // The same record an upload makes, with the chain the CA built (its root is left out
+      // of the files a server loads anyway).
+      truststore::ServerCertRequest server;
+      server.name = entry_name;
+      server.domains = request.dns;
+      server.checked.chain = {leaf->cert, ca->issuing};
+      server.key = leaf->key;
+      server.source_file = import.source;
+      if (auto r = truststore::addServerCert(tx, server); !r) {
+        return r;
+      }
+      tx.state().server_certs.at(entry_name).source = "ca";
+    } else if (auto r = truststore::importEntry(tx, import); !r) {
       return r;
     }
     tx.audit("ca.issue", entry_name, leaf->cert->sha256(),
@@ -121,10 +144,16 @@ void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafReq
     return;
   }
   std::cout << "Issued " << ctx.bold(entry_name) << " ("
-            << truststore::leafProfileName(request.profile) << ", identity) by CA " << ca_name
+            << truststore::leafProfileName(request.profile)
+            << (server_cert ? ", server certificate" : ", identity") << ") by CA " << ca_name
             << "\n  " << info.subject << "\n    sha256 " << info.sha256 << "  expires "
-            << formatDate(info.not_after) << "\n"
-            << "Use it: trustctl export-identity " << entry_name
+            << formatDate(info.not_after) << "\n";
+  if (server_cert) {
+    std::cout << "Server certificate " << entry_name << " (Built-in CA): trustctl server-cert path "
+              << entry_name << " --file fullchain.pem (and privkey.pem)\n";
+    return;
+  }
+  std::cout << "Use it: trustctl export-identity " << entry_name
             << " ... or trustctl connector identity CONNECTOR " << entry_name << "\n";
 }
 

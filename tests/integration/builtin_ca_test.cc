@@ -202,3 +202,45 @@ TEST_CASE("builtin CA: backup and restore keep the CA's keys, encrypted", "[ca]"
   f.ok({"ca", "issue", "corp", "--profile", "tls-server", "--domain", "api.corp.test", "--name",
         "api-tls", "--passphrase-file", f.pass});
 }
+
+// `ca issue --server-cert`: the leaf becomes a server certificate (Source: Built-in CA) whose
+// files verify against the CA's root alone and whose key is the certificate's.
+TEST_CASE("ca CLI: issue --server-cert keeps the leaf as a Built-in CA server certificate",
+          "[ca]") {
+  CaFixture f;
+  f.ok({"ca", "create", "corp", "--passphrase-file", f.pass});
+  auto refused = f.run({"ca", "issue", "corp", "--profile", "tls-client", "--domain", "a.test",
+                        "--name", "x", "--server-cert", "--passphrase-file", f.pass});
+  CHECK(refused.exit_code == 2);
+  f.ok({"ca", "issue", "corp", "--domain", "api.corp.test", "--name", "api", "--server-cert",
+        "--passphrase-file", f.pass});
+  auto list = nlohmann::json::parse(f.ok({"server-cert", "show", "api", "--json"}).out);
+  CHECK(list["source"] == "ca");
+  auto human = f.ok({"server-cert", "list"});
+  CHECK_THAT(human.out, Catch::Contains("Built-in CA"));
+
+  auto path = [&](const std::string& file) {
+    std::string out = f.ok({"server-cert", "path", "api", "--file", file}).out;
+    return out.substr(0, out.find('\n'));
+  };
+  truststore::Store store(f.store);
+  auto snapshot = store.load();
+  REQUIRE(snapshot);
+  std::string root_pem = f.dir.write(
+      "root.pem",
+      store.loadCertificate(snapshot->state.entries.at("corp-root").certificates.front())
+          .value()
+          ->pem());
+  auto verify =
+      runProgram("/usr/bin/openssl", {"verify", "-x509_strict", "-purpose", "sslserver", "-CAfile",
+                                      root_pem, "-untrusted", path("chain.pem"), path("cert.pem")});
+  INFO(verify.out << verify.err);
+  CHECK(verify.exit_code == 0);
+  auto cert_key =
+      runProgram("/usr/bin/openssl", {"x509", "-noout", "-pubkey", "-in", path("cert.pem")});
+  auto file_key = runProgram("/usr/bin/openssl", {"pkey", "-pubout", "-in", path("privkey.pem")});
+  CHECK(cert_key.out == file_key.out);
+  struct stat st {};
+  REQUIRE(::stat(path("privkey.pem").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
