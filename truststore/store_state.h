@@ -79,7 +79,7 @@ struct StoreState {
   std::map<std::string, Entry> entries;
   std::map<std::string, CertificateInfo> certificates;  // by sha256
   std::map<std::string, Connector> connectors;
-  std::map<std::string, CaRecord> cas;  // absent from state.json when empty
+  std::map<std::string, CaRecord> cas;             // absent from state.json when empty
   std::map<std::string, ServerCert> server_certs;  // absent in state.json when empty
 
   const Entry* findEntry(const std::string& name) const;
