@@ -11,6 +11,7 @@
 #include "truststore/builtin_ca.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/library.h"
+#include "truststore/scope.h"
 #include "truststore/secret_wipe.h"
 
 namespace trustctl::agent {
@@ -128,8 +129,9 @@ void runCreate(CliContext& ctx, const CaArgs& args) {
     }
     // Under the lock and after every check: a failed publish leaves only unreferenced,
     // encrypted files that the next create of this name replaces.
-    if (auto r = truststore::saveCaKeys(store.dir(), ca.name, *material->root_key,
-                                        *material->issuing_key, pass.value);
+    if (auto r =
+            truststore::saveCaKeys(store.dir(), truststore::caKeyFolderName(store.scope(), ca.name),
+                                   *material->root_key, *material->issuing_key, pass.value);
         !r) {
       return r;
     }
@@ -156,7 +158,9 @@ void runCreate(CliContext& ctx, const CaArgs& args) {
             << formatDate(material->root->info().not_after) << "\n"
             << "  issuing  " << ca.issuing_entry << "  expires "
             << formatDate(material->issuing->info().not_after) << "\n"
-            << "  keys encrypted in " << truststore::caDir(store.dir(), ca.name) << "\n"
+            << "  keys encrypted in "
+            << truststore::caDir(store.dir(), truststore::caKeyFolderName(store.scope(), ca.name))
+            << "\n"
             << "Trust it: trustctl connector trust CONNECTOR " << ca.root_entry << "\n";
 }
 
@@ -209,7 +213,8 @@ void runShow(CliContext& ctx, const CaArgs& args) {
     }
   }
   j["issued"] = issued;
-  j["key_dir"] = truststore::caDir(ctx.storeDir(), args.name);
+  j["key_dir"] =
+      truststore::caDir(ctx.storeDir(), truststore::caKeyFolderName(ctx.options.scope, args.name));
   if (ctx.options.json) {
     ctx.printJson(j);
     return;

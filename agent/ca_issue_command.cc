@@ -10,6 +10,7 @@
 #include "truststore/builtin_ca.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/library.h"
+#include "truststore/scope.h"
 #include "truststore/secret_wipe.h"
 #include "truststore/server_cert.h"
 
@@ -48,15 +49,17 @@ Result<LoadedCa> loadCa(CliContext& ctx, const std::string& ca_name,
   } else {
     passphrase = std::move(*p);
   }
-  auto key = truststore::loadCaIssuingKey(store.dir(), ca_name, passphrase);
+  auto key = truststore::loadCaIssuingKey(
+      store.dir(), truststore::caKeyFolderName(store.scope(), ca_name), passphrase);
   truststore::wipeSecret(passphrase);
   if (!key) {
     return tl::unexpected(key.error());
   }
   if (!(*key)->matches(**issuing)) {
-    return fail(ErrorCode::StoreCorrupt, truststore::caIssuingKeyPath(store.dir(), ca_name) +
-                                             ": does not belong to entry '" + entry->name +
-                                             "'; restore the CA's files");
+    return fail(ErrorCode::StoreCorrupt,
+                truststore::caIssuingKeyPath(store.dir(),
+                                             truststore::caKeyFolderName(store.scope(), ca_name)) +
+                    ": does not belong to entry '" + entry->name + "'; restore the CA's files");
   }
   return LoadedCa{*issuing, *key};
 }

@@ -29,6 +29,7 @@ struct GlobalOptions {
   bool json = false;
   int expiring_days = 30;
   double lock_timeout_seconds = 10;
+  std::string scope;  // --scope: "" (or "/") is the root scope (truststore/scope.h)
 };
 
 // A CLI11 check that an option's value is a finite number. CLI::Range lets "nan" through
@@ -50,7 +51,7 @@ class CliContext {
   // it), else $XDG_DATA_HOME/trustctl or ~/.local/share/trustctl. The first call also makes
   // root act as the store's owner when a service user owns it (agent/store_owner.h).
   std::string storeDir() const;
-  truststore::Store store() const { return truststore::Store(storeDir()); }
+  truststore::Store store() const { return truststore::Store(storeDir(), options.scope); }
 
  private:
   std::string resolveStoreDir() const;

@@ -23,5 +23,6 @@ void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
 void addCaCommands(CLI::App& app, CliContext& ctx);     // ca create, list, show, issue
 // server-cert add, list, show, remove, path
 void addServerCertCommands(CLI::App& app, CliContext& ctx);
+void addScopeCommands(CLI::App& app, CliContext& ctx);  // scope create, list, show, remove
 
 }  // namespace trustctl::agent

@@ -9,6 +9,7 @@
 #include "agent/entry_view.h"
 #include "agent/table.h"
 #include "truststore/certificate_status.h"
+#include "truststore/scope.h"
 #include "truststore/text_escape.h"
 
 namespace trustctl::agent {
@@ -177,10 +178,27 @@ void runWhereUsed(CliContext& ctx, const std::string& name) {
     return;
   }
   nlohmann::json uses = nlohmann::json::array();
+  truststore::Store store = ctx.store();
   for (const auto& cname : snapshot->state.whereUsed(name)) {
     const auto& c = snapshot->state.connectors.at(cname);
-    uses.push_back({{"connector", cname},
+    uses.push_back({{"scope", truststore::scopeLabel(store.scope())},
+                    {"connector", cname},
                     {"as", c.identity == name ? "identity" : "trust"},
+                    {"environment", c.environment}});
+  }
+  // Descendant scopes that reference this entry explicitly ("<scope>:<entry>", scope.h).
+  auto tree = store.loadTree();
+  if (!tree) {
+    ctx.fail(tree.error());
+    return;
+  }
+  std::string ref = truststore::entryRefName({store.scope(), name});
+  for (const auto& use : truststore::referencesFromOtherScopes(tree->state, store.scope(), name)) {
+    std::string scope = use.substr(0, use.rfind(':'));
+    const auto& c = tree->state.scopes.at(scope).connectors.at(use.substr(scope.size() + 1));
+    uses.push_back({{"scope", scope},
+                    {"connector", c.name},
+                    {"as", c.identity == ref ? "identity" : "trust"},
                     {"environment", c.environment}});
   }
   if (ctx.options.json) {
@@ -191,9 +209,9 @@ void runWhereUsed(CliContext& ctx, const std::string& name) {
     std::cout << name << " is not used by any connector.\n";
     return;
   }
-  Table table({"CONNECTOR", "AS", "ENVIRONMENT"});
+  Table table({"SCOPE", "CONNECTOR", "AS", "ENVIRONMENT"});
   for (const auto& u : uses) {
-    table.addRow({u["connector"], u["as"], u["environment"]});
+    table.addRow({u["scope"], u["connector"], u["as"], u["environment"]});
   }
   table.print(std::cout);
 }

@@ -10,6 +10,7 @@
 #include "agent/command_suggestion.h"
 #include "agent/commands.h"
 #include "probes/library_versions.h"
+#include "truststore/scope.h"
 #include "truststore/secret_wipe.h"
 #include "truststore/version.h"
 
@@ -41,6 +42,18 @@ int main(int argc, char** argv) {
                  "Store directory (default: $TRUSTCTL_STORE, /var/lib/trustctl as root, else "
                  "~/.local/share/trustctl)");
   app.add_flag("--json", ctx.options.json, "Machine-readable output");
+  app.add_option("--scope", ctx.options.scope,
+                 "The scope to work in, e.g. vendor/customer-a (default: the root scope, /)")
+      ->envname("TRUSTCTL_SCOPE")
+      ->transform([](std::string path) {
+        if (path == "/") {
+          path.clear();
+        }
+        if (!trustctl::truststore::isValidScopePath(path)) {
+          throw CLI::ValidationError(trustctl::truststore::invalidScopeError(path).message);
+        }
+        return path;
+      });
   app.add_option("--expiring-days", ctx.options.expiring_days,
                  "Days before expiry a certificate counts as expiring (default 30)")
       ->check(finiteNumber())
@@ -72,6 +85,7 @@ int main(int argc, char** argv) {
   addStatusCommand(app, ctx);
   addCaCommands(app, ctx);
   addServerCertCommands(app, ctx);
+  addScopeCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

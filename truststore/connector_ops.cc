@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "truststore/library.h"
+#include "truststore/scope.h"
 
 namespace trustctl::truststore {
 
@@ -15,7 +16,14 @@ Result<Connector*> findConnector(Transaction& tx, const std::string& name) {
   return &it->second;
 }
 
-Result<const Entry*> findEntry(const Transaction& tx, const std::string& name) {
+// A plain name is of the connector's own scope; "<ancestor>:<entry>" is imported from an
+// ancestor scope for this use (scope.h), which fails when it names none.
+Result<const Entry*> findEntry(Transaction& tx, const std::string& name) {
+  if (parseEntryRef(name)) {
+    if (auto r = tx.importEntryRef(name); !r) {
+      return tl::unexpected(r.error());
+    }
+  }
   const Entry* e = tx.state().findEntry(name);
   if (e == nullptr) {
     return tl::unexpected(entryNotFoundError(name));

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "truststore/file_util.h"
+#include "truststore/scope.h"
 #include "truststore/store_format.h"
 #include "truststore/store_generations.h"
 
@@ -30,16 +31,50 @@ Error missingCurrentError(const std::string& dir, const std::vector<std::uint64_
                    "point current at the newest complete generation"};
 }
 
+// "vendor/customer-a/crm" -> the scope's folder prefix + "connectors/crm"; a plain name is
+// of `scope`.
+std::string connectorRelative(const std::string& scope, const std::string& connector) {
+  auto slash = connector.rfind('/');
+  if (slash == std::string::npos) {
+    return scopeFolderPrefix(scope) + "connectors/" + connector;
+  }
+  return scopeFolderPrefix(connector.substr(0, slash)) + "connectors/" +
+         connector.substr(slash + 1);
+}
+
 }  // namespace
 
-Store::Store(std::string dir) : dir_(std::move(dir)) {}
+Store::Store(std::string dir, std::string scope) : dir_(std::move(dir)), scope_(std::move(scope)) {}
+
+std::string Store::scopePrefix() const {
+  return scopeFolderPrefix(scope_);
+}
+
+Result<StoreSnapshot> Store::load() const {
+  auto tree = loadTree();
+  if (!tree) {
+    return tree;
+  }
+  if (scope_.empty()) {
+    tree->state.scopes.clear();  // a scope sees none of its descendants
+    return tree;
+  }
+  if (tree->generation_dir.empty()) {
+    return tl::unexpected(scopeNotFoundError(scope_));
+  }
+  auto view = scopeView(tree->state, scope_);
+  if (!view) {
+    return tl::unexpected(view.error());
+  }
+  return StoreSnapshot{std::move(*view), tree->generation_dir};
+}
 
 std::uint64_t Store::currentGeneration() const {
   CurrentLink link = readCurrentLink(dir_);
   return link.kind == CurrentLink::Kind::Generation ? link.generation : 0;
 }
 
-Result<StoreSnapshot> Store::load() const {
+Result<StoreSnapshot> Store::loadTree() const {
   if (auto format = readStoreFormat(dir_); !format) {
     return tl::unexpected(format.error());
   }
@@ -119,16 +154,113 @@ std::string Store::generationDir(std::uint64_t generation) const {
 }
 
 std::string Store::connectorDir(std::uint64_t generation, const std::string& connector) const {
-  return generationDir(generation) + "/connectors/" + connector;
+  return generationDir(generation) + "/" + connectorRelative(scope_, connector);
 }
 
 std::string Store::connectorPath(const std::string& connector) const {
-  return dir_ + "/current/connectors/" + connector;
+  return dir_ + "/current/" + connectorRelative(scope_, connector);
+}
+
+std::string Store::serverCertPath(const std::string& name) const {
+  return dir_ + "/current/" + scopeFolderPrefix(scope_) + "server-certs/" + name;
+}
+
+Result<void> Transaction::selectScope(const std::string& path) {
+  StoreState* scope = findScope(state_, path);
+  if (scope == nullptr) {
+    return tl::unexpected(scopeNotFoundError(path));
+  }
+  scope_ = path;
+  scope_state_ = scope;
+  if (path.empty() || imported_.count(path) != 0) {
+    return {};
+  }
+  auto before = scope->entries;
+  if (auto r = importReferencedEntries(*scope, path, state_); !r) {
+    return r;
+  }
+  auto& copies = imported_[path];
+  for (const auto& [name, e] : scope->entries) {
+    if (before.count(name) == 0) {
+      copies.emplace(name, e);
+    }
+  }
+  return {};
+}
+
+Result<void> Transaction::importEntryRef(const std::string& ref_name) {
+  if (scope_state_->entries.count(ref_name) != 0) {
+    return {};
+  }
+  if (auto r = truststore::importEntryRef(*scope_state_, scope_, state_, ref_name); !r) {
+    return r;
+  }
+  imported_[scope_].emplace(ref_name, scope_state_->entries.at(ref_name));
+  return {};
+}
+
+Result<void> Transaction::createScope(const std::string& path) {
+  if (path.empty() || !isValidScopePath(path)) {
+    return tl::unexpected(invalidScopeError(path));
+  }
+  if (state_.scopes.count(path) != 0) {
+    return fail(ErrorCode::DuplicateName, "scope " + path + " exists already");
+  }
+  if (findScope(state_, parentScope(path)) == nullptr) {
+    return fail(ErrorCode::ScopeNotFound, "scope " + path + " needs its parent " +
+                                              parentScope(path) +
+                                              " first ('trustctl scope "
+                                              "create " +
+                                              parentScope(path) + "')");
+  }
+  state_.scopes.emplace(path, StoreState{});
+  audit("scope.create", path, "", "");
+  return {};
+}
+
+Result<void> Transaction::removeScope(const std::string& path, bool force) {
+  auto it = path.empty() ? state_.scopes.end() : state_.scopes.find(path);
+  if (it == state_.scopes.end()) {
+    return tl::unexpected(path.empty() ? invalidScopeError("/") : scopeNotFoundError(path));
+  }
+  std::vector<std::string> doomed{path};
+  for (const auto& [p, s] : state_.scopes) {
+    if (isAncestorScope(path, p)) {
+      doomed.push_back(p);
+    }
+  }
+  const StoreState& s = it->second;
+  bool empty = s.entries.empty() && s.connectors.empty() && s.server_certs.empty() &&
+               s.cas.empty() && doomed.size() == 1;
+  if (!empty && !force) {
+    return fail(ErrorCode::ScopeNotEmpty,
+                "scope " + path + " holds " + std::to_string(s.entries.size()) + " entries, " +
+                    std::to_string(s.connectors.size()) + " connectors and " +
+                    std::to_string(doomed.size() - 1) +
+                    " child scopes; remove them first, or pass --force to remove it all");
+  }
+  for (const auto& p : doomed) {
+    if (p == scope_ || isAncestorScope(p, scope_)) {
+      scope_.clear();
+      scope_state_ = &state_;
+    }
+    imported_.erase(p);
+    state_.scopes.erase(p);
+    audit("scope.remove", p, "", "");
+  }
+  return {};
+}
+
+bool Transaction::entryTouched(const std::string& scope, const std::string& name) const {
+  if (auto ref = parseEntryRef(name)) {
+    return touched_entries_.count(scopedKey(ref->scope, ref->entry)) != 0;
+  }
+  return touched_entries_.count(scopedKey(scope, name)) != 0;
 }
 
 void Transaction::putCertificate(const CertificatePtr& cert) {
   new_certs_[cert->sha256()] = cert;
-  state_.certificates[cert->sha256()] = cert->info();
+  scope_state_->certificates[cert->sha256()] = cert->info();
 }
 
 void Transaction::putKey(const PrivateKeyPtr& key) {

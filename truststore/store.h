@@ -49,11 +49,19 @@ struct UpdateOptions {
 
 class Store {
  public:
-  explicit Store(std::string dir);
+  // `scope` selects the scope (scope.h) this object reads and changes; "" is the root.
+  explicit Store(std::string dir, std::string scope = "");
   const std::string& dir() const { return dir_; }
+  const std::string& scope() const { return scope_; }
 
-  // The current generation; an empty state when nothing was ever written.
+  // The current generation of this scope: its own state with the ancestor entries its
+  // connectors reference imported (scope.h); an empty state when nothing was ever written.
+  // ScopeNotFound for a scope that does not exist.
   Result<StoreSnapshot> load() const;
+  // The whole tree: the root's state with every scope in StoreState::scopes.
+  Result<StoreSnapshot> loadTree() const;
+  // "" for the root, else "scopes/<a>/scopes/<b>/": the scope's folder in a generation.
+  std::string scopePrefix() const;
   // The generation number `current` points at (0 when none): one readlink, for change checks.
   std::uint64_t currentGeneration() const;
   Result<CertificatePtr> loadCertificate(const std::string& sha256) const;
@@ -61,11 +69,14 @@ class Store {
   // <store>/generations/<N> for the current generation ("" when none); reading files below it
   // gives one consistent generation even while writers switch `current`.
   std::string currentGenerationDir() const;
-  // <store>/current/connectors/<name>: the stable path runtimes are configured with.
+  // <store>/current/[scopes/...]connectors/<name>: the stable path runtimes are configured
+  // with. A name "vendor/customer-a/crm" names connector crm of that scope from any Store.
   std::string connectorPath(const std::string& connector) const;
   // <store>/generations/<N>, and a connector's runtime files in it.
   std::string generationDir(std::uint64_t generation) const;
   std::string connectorDir(std::uint64_t generation, const std::string& connector) const;
+  // <store>/current/[scopes/...]server-certs/<name>: the files a server loads.
+  std::string serverCertPath(const std::string& name) const;
 
   // Takes the lock, loads the newest state, runs `change` on it and, when it succeeds,
   // publishes the result as a new generation. Returns the new generation number (the old one
@@ -105,21 +116,42 @@ class Store {
   // Writes generation tx.state_ into the unpublished folder `work_dir`.
   Result<void> writeGeneration(Transaction& tx, const StoreSnapshot& before,
                                const std::string& work_dir);
-  // Writes (or links) every server certificate's files into `work_dir` (server_cert.h).
+  // Writes (or links) one scope's connectors' runtime files and server certificates' files
+  // (server_cert.h) into its folder of `work_dir`; `state` is the scope's view (scope.h).
+  Result<void> writeScopeFiles(Transaction& tx, const StoreSnapshot& before,
+                               const std::string& work_dir, const std::string& scope,
+                               const StoreState& state);
   Result<void> writeServerCerts(Transaction& tx, const StoreSnapshot& before,
-                                const std::string& work_dir);
+                                const std::string& work_dir, const std::string& scope,
+                                const StoreState& state);
   Result<std::uint64_t> publishRestored(BackupContent& content, std::uint64_t parent,
                                         const std::vector<std::uint64_t>& gens,
                                         const std::string& label, UnixTime now);
   std::string dir_;
+  std::string scope_;
 };
 
 // What a change sees: the state to edit plus the objects it adds. Only Store::update makes one.
 class Transaction {
  public:
-  StoreState& state() { return state_; }
-  const StoreState& state() const { return state_; }
+  // The selected scope's state (the Store's scope at first).
+  StoreState& state() { return *scope_state_; }
+  const StoreState& state() const { return *scope_state_; }
   UnixTime now() const { return now_; }
+  // The whole tree and the selected scope's path.
+  const StoreState& tree() const { return state_; }
+  const std::string& scope() const { return scope_; }
+  // Makes `path` the scope state() edits (importing its references). ScopeNotFound.
+  Result<void> selectScope(const std::string& path);
+  // Creates scope `path` (empty; its parent must exist) with an audit record. InvalidScope,
+  // ScopeNotFound (parent), DuplicateName.
+  Result<void> createScope(const std::string& path);
+  // Removes scope `path`; without `force` only an empty one without children (ScopeNotEmpty).
+  // Selects the root when the selected scope is removed.
+  Result<void> removeScope(const std::string& path, bool force);
+  // Makes the ancestor entry `ref_name` ("vendor:corp-root") visible in the selected scope,
+  // for a connector about to use it (scope.h importEntryRef).
+  Result<void> importEntryRef(const std::string& ref_name);
 
   // Registers a certificate (object and metadata) the new state references.
   void putCertificate(const CertificatePtr& cert);
@@ -128,8 +160,10 @@ class Transaction {
   Result<CertificatePtr> certificate(const std::string& sha256) const;
   Result<PrivateKeyPtr> key(const std::string& key_id) const;
   // The content of this entry changed: every connector using it gets new runtime files.
-  void touchEntry(const std::string& name) { touched_entries_.insert(name); }
-  void touchConnector(const std::string& name) { touched_connectors_.insert(name); }
+  void touchEntry(const std::string& name) { touched_entries_.insert(scopedKey(scope_, name)); }
+  void touchConnector(const std::string& name) {
+    touched_connectors_.insert(scopedKey(scope_, name));
+  }
   void audit(std::string action, std::string subject, std::string fingerprint, std::string detail);
   bool changed() const { return !audit_.empty(); }
 
@@ -137,8 +171,20 @@ class Transaction {
   friend class Store;
   Transaction(const Store& store, StoreState state, UnixTime now)
       : store_(store), state_(std::move(state)), now_(now) {}
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  // Touched entries and connectors are keyed "<scope>:<name>" ("" for the root), the form an
+  // entry reference takes, so a descendant's connector sees its ancestor's entry change.
+  static std::string scopedKey(const std::string& scope, const std::string& name) {
+    return scope + ":" + name;
+  }
+  bool entryTouched(const std::string& scope, const std::string& name) const;
   const Store& store_;
-  StoreState state_;
+  StoreState state_;  // the whole tree
+  std::string scope_;
+  StoreState* scope_state_ = &state_;
+  // What selectScope imported into each scope, to check and take out before writing.
+  std::map<std::string, std::map<std::string, Entry>> imported_;
   UnixTime now_;
   std::map<std::string, CertificatePtr> new_certs_;
   std::map<std::string, PrivateKeyPtr> new_keys_;

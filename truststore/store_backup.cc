@@ -7,6 +7,7 @@
 #include "truststore/certificate.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/private_key.h"
+#include "truststore/scope.h"
 #include "truststore/store_format.h"
 
 namespace trustctl::truststore {
@@ -76,43 +77,55 @@ Result<BackupContent> validateBackup(TarFiles files, const std::string& label) {
       return tl::unexpected(invalid(label, "objects/" + name + " is damaged"));
     }
   }
-  for (const auto& [entry_name, entry] : out.state.entries) {
-    for (const auto& sha : entry.certificates) {
-      if (out.objects.count(sha + ".der") == 0) {
-        return tl::unexpected(
-            invalid(label, "lacks certificate " + sha + " of entry " + entry_name));
+  Result<void> valid;
+  forEachScope(out.state, [&](const std::string& path, const StoreState& scope) {
+    if (!valid) {
+      return;
+    }
+    valid = [&]() -> Result<void> {
+      for (const auto& [entry_name, entry] : scope.entries) {
+        for (const auto& sha : entry.certificates) {
+          if (out.objects.count(sha + ".der") == 0) {
+            return tl::unexpected<Error>(
+                invalid(label, "lacks certificate " + sha + " of entry " + entry_name));
+          }
+        }
+        if (entry.key_id.empty()) {
+          continue;
+        }
+        auto key_it = out.keys.find(entry.key_id + ".pem");
+        if (key_it == out.keys.end()) {
+          return tl::unexpected<Error>(invalid(label, "lacks the key of identity " + entry_name));
+        }
+        auto key = PrivateKey::parsePem(key_it->second);
+        if (!key || (*key)->spkiSha256() != entry.key_id) {
+          return tl::unexpected<Error>(invalid(label, "keys/" + key_it->first + " is damaged"));
+        }
       }
-    }
-    if (entry.key_id.empty()) {
-      continue;
-    }
-    auto key_it = out.keys.find(entry.key_id + ".pem");
-    if (key_it == out.keys.end()) {
-      return tl::unexpected(invalid(label, "lacks the key of identity " + entry_name));
-    }
-    auto key = PrivateKey::parsePem(key_it->second);
-    if (!key || (*key)->spkiSha256() != entry.key_id) {
-      return tl::unexpected(invalid(label, "keys/" + key_it->first + " is damaged"));
-    }
-  }
-  for (const auto& [ca_name, ca] : out.state.cas) {
-    for (const char* file : kCaKeyFileNames) {
-      auto it = out.ca_keys.find(ca_name + "/" + file);
-      if (it == out.ca_keys.end() ||
-          it->second.rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0) != 0) {
-        return tl::unexpected(
-            invalid(label, "lacks the encrypted " + std::string(file) + " of CA " + ca_name));
+      for (const auto& [ca_name, ca] : scope.cas) {
+        for (const char* file : kCaKeyFileNames) {
+          auto it = out.ca_keys.find(caKeyFolderName(path, ca_name) + "/" + file);
+          if (it == out.ca_keys.end() ||
+              it->second.rfind("-----BEGIN ENCRYPTED PRIVATE KEY-----", 0) != 0) {
+            return tl::unexpected<Error>(
+                invalid(label, "lacks the encrypted " + std::string(file) + " of CA " + ca_name));
+          }
+        }
       }
-    }
-  }
-  for (const auto& [name, c] : out.state.connectors) {
-    for (const char* f :
-         {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile, kManifestFile}) {
-      if (out.generation.count("connectors/" + name + "/" + f) == 0) {
-        return tl::unexpected(
-            invalid(label, "lacks runtime file " + std::string(f) + " of connector " + name));
+      for (const auto& [name, c] : scope.connectors) {
+        for (const char* f : {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile,
+                              kManifestFile}) {
+          if (out.generation.count(scopeFolderPrefix(path) + "connectors/" + name + "/" + f) == 0) {
+            return tl::unexpected<Error>(
+                invalid(label, "lacks runtime file " + std::string(f) + " of connector " + name));
+          }
+        }
       }
-    }
+      return {};
+    }();
+  });
+  if (!valid) {
+    return tl::unexpected(valid.error());
   }
   return out;
 }

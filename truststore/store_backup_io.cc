@@ -15,6 +15,7 @@
 
 #include "truststore/ca_key_file.h"
 #include "truststore/file_util.h"
+#include "truststore/scope.h"
 #include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_backup.h"
@@ -104,7 +105,7 @@ Result<void> Store::backup(const std::string& archive_path, const UpdateOptions&
   if (!lock) {
     return tl::unexpected(lock.error());
   }
-  auto snapshot = load();
+  auto snapshot = loadTree();
   if (!snapshot) {
     return tl::unexpected(snapshot.error());
   }
@@ -115,30 +116,42 @@ Result<void> Store::backup(const std::string& archive_path, const UpdateOptions&
   const std::string root = kBackupRoot;
   TarFiles files;
   files[root + "format"] = std::to_string(kStoreFormat) + "\n";
-  for (const auto& [name, entry] : snapshot->state.entries) {
-    for (const auto& sha : entry.certificates) {
-      auto der = readWholeFile(dir_ + "/objects/" + sha + ".der");
-      if (!der) {
-        return tl::unexpected(der.error());
+  Result<void> collected;
+  forEachScope(snapshot->state, [&](const std::string& path, const StoreState& scope) {
+    if (!collected) {
+      return;
+    }
+    collected = [&]() -> Result<void> {
+      for (const auto& [name, entry] : scope.entries) {
+        for (const auto& sha : entry.certificates) {
+          auto der = readWholeFile(dir_ + "/objects/" + sha + ".der");
+          if (!der) {
+            return tl::unexpected(der.error());
+          }
+          files[root + "objects/" + sha + ".der"] = std::move(*der);
+        }
+        if (!entry.key_id.empty()) {
+          auto pem = readWholeFile(dir_ + "/keys/" + entry.key_id + ".pem");
+          if (!pem) {
+            return tl::unexpected(pem.error());
+          }
+          files[root + "keys/" + entry.key_id + ".pem"] = std::move(*pem);
+        }
       }
-      files[root + "objects/" + sha + ".der"] = std::move(*der);
-    }
-    if (!entry.key_id.empty()) {
-      auto pem = readWholeFile(dir_ + "/keys/" + entry.key_id + ".pem");
-      if (!pem) {
-        return tl::unexpected(pem.error());
+      for (const auto& [ca_name, ca] : scope.cas) {
+        std::map<std::string, std::string> ca_files;
+        if (auto r = readCaKeyFiles(dir_, caKeyFolderName(path, ca_name), ca_files); !r) {
+          return tl::unexpected(r.error());
+        }
+        for (auto& [rel, pem] : ca_files) {
+          files[root + "ca/" + rel] = std::move(pem);
+        }
       }
-      files[root + "keys/" + entry.key_id + ".pem"] = std::move(*pem);
-    }
-  }
-  for (const auto& [ca_name, ca] : snapshot->state.cas) {
-    std::map<std::string, std::string> ca_files;
-    if (auto r = readCaKeyFiles(dir_, ca_name, ca_files); !r) {
-      return tl::unexpected(r.error());
-    }
-    for (auto& [rel, pem] : ca_files) {
-      files[root + "ca/" + rel] = std::move(pem);
-    }
+      return {};
+    }();
+  });
+  if (!collected) {
+    return collected;
   }
   Result<void> result = addTree(snapshot->generation_dir, root + "generation/", files);
   if (result) {
@@ -178,7 +191,7 @@ Result<std::uint64_t> Store::restore(const std::string& archive_path, bool force
   if (!lock) {
     return tl::unexpected(lock.error());
   }
-  auto before = load();
+  auto before = loadTree();
   auto gens = listGenerations(dir_);
   if (!force && (!before || !gens.empty())) {
     return fail(ErrorCode::StoreNotEmpty,

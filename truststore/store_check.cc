@@ -13,6 +13,7 @@
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
 #include "truststore/runtime_check.h"
+#include "truststore/scope.h"
 #include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_generations.h"
@@ -47,12 +48,14 @@ void referencedByGenerations(const std::string& dir, std::set<std::string>& cert
       all_read = false;
       continue;
     }
-    for (const auto& [sha, info] : state->certificates) {
-      certs.insert(sha);
-    }
-    for (const auto& [name, e] : state->entries) {
-      keys.insert(e.key_id);
-    }
+    forEachScope(*state, [&](const std::string&, const StoreState& scope) {
+      for (const auto& [sha, info] : scope.certificates) {
+        certs.insert(sha);
+      }
+      for (const auto& [name, e] : scope.entries) {
+        keys.insert(e.key_id);
+      }
+    });
   }
 }
 
@@ -138,21 +141,10 @@ void checkContentFolders(const Store& store, std::vector<std::string>& problems)
   }
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> Store::check() const {
-  auto snapshot = load();
-  if (!snapshot) {
-    return tl::unexpected(snapshot.error());
-  }
-  std::vector<std::string> problems;
-  const StoreState& state = snapshot->state;
-  checkEntries(*this, state, problems);
-  if (!snapshot->generation_dir.empty()) {
-    checkContentFolders(*this, problems);
-  }
-  std::string scratch = dir_ + "/.check-XXXXXX";
-  bool have_scratch = !snapshot->generation_dir.empty() && ::mkdtemp(scratch.data()) != nullptr;
+// One scope's connectors and server certificates against the files in its folder of the
+// current generation (`folder` ends with '/'); `scratch` is "" when none could be made.
+void checkScopeFiles(const Store& store, const StoreState& state, const std::string& folder,
+                     const std::string& scratch, std::vector<std::string>& problems) {
   std::set<std::string> known;
   for (const auto& [name, c] : state.connectors) {
     known.insert(name);
@@ -164,11 +156,11 @@ Result<std::vector<std::string>> Store::check() const {
     if (!c.identity.empty() && state.findEntry(c.identity) == nullptr) {
       problems.push_back("connector " + name + ": identity entry " + c.identity + " is missing");
     }
-    std::string runtime = snapshot->generation_dir + "/connectors/" + name;
+    std::string runtime = folder + "connectors/" + name;
     if (!pathExists(runtime)) {
       problems.push_back("connector " + name + ": runtime folder " + runtime + " is missing");
-    } else if (have_scratch) {
-      checkConnectorRuntime(*this, state, c, runtime, scratch, problems);
+    } else if (!scratch.empty()) {
+      checkConnectorRuntime(store, state, c, runtime, scratch, problems);
     } else {
       problems.push_back("connector " + name + ": runtime files not compared: cannot create " +
                          scratch + " to regenerate them");
@@ -180,23 +172,54 @@ Result<std::vector<std::string>> Store::check() const {
       problems.push_back("server certificate " + name + ": entry " + server.entry +
                          " is missing or has no key");
     }
-    std::string folder = snapshot->generation_dir + "/" + kServerCertsDir + "/" + name;
+    std::string files = folder + kServerCertsDir + "/" + name;
     for (const char* f : {kServerFullchainFile, kServerKeyFile, kServerChainFile, kServerCertFile,
                           kServerBundleFile}) {
-      if (!pathExists(folder + "/" + f)) {
-        problems.push_back("server certificate " + name + ": " + folder + "/" + f + " is missing");
+      if (!pathExists(files + "/" + f)) {
+        problems.push_back("server certificate " + name + ": " + files + "/" + f + " is missing");
       }
     }
   }
-  if (have_scratch) {
-    removeTree(scratch);
-  }
   std::error_code ec;
-  for (const auto& e :
-       std::filesystem::directory_iterator(snapshot->generation_dir + "/connectors", ec)) {
+  for (const auto& e : std::filesystem::directory_iterator(folder + "connectors", ec)) {
     if (known.count(e.path().filename().string()) == 0) {
       problems.push_back(e.path().string() + ": runtime folder of no connector in the state");
     }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Store::check() const {
+  auto snapshot = loadTree();
+  if (!snapshot) {
+    return tl::unexpected(snapshot.error());
+  }
+  std::vector<std::string> problems;
+  if (!snapshot->generation_dir.empty()) {
+    checkContentFolders(*this, problems);
+  }
+  std::string scratch = dir_ + "/.check-XXXXXX";
+  bool have_scratch = !snapshot->generation_dir.empty() && ::mkdtemp(scratch.data()) != nullptr;
+  forEachScope(snapshot->state, [&](const std::string& path, const StoreState& own) {
+    auto view = path.empty() ? Result<StoreState>(StoreState{}) : scopeView(snapshot->state, path);
+    if (!view) {
+      problems.push_back(view.error().message);
+      return;
+    }
+    std::size_t first = problems.size();
+    checkEntries(*this, own, problems);
+    if (!snapshot->generation_dir.empty()) {
+      checkScopeFiles(*this, path.empty() ? own : *view,
+                      snapshot->generation_dir + "/" + scopeFolderPrefix(path),
+                      have_scratch ? scratch : "", problems);
+    }
+    for (std::size_t i = first; !path.empty() && i < problems.size(); ++i) {
+      problems[i] = "scope " + path + ": " + problems[i];
+    }
+  });
+  if (have_scratch) {
+    removeTree(scratch);
   }
   return problems;
 }

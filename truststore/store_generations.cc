@@ -10,6 +10,7 @@
 
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/scope.h"
 #include "truststore/store_state.h"
 
 namespace trustctl::truststore {
@@ -117,16 +118,18 @@ bool isCompleteGeneration(const std::string& generation_dir) {
   if (!state) {
     return false;
   }
-  for (const auto& [name, c] : state->connectors) {
-    std::string runtime = generation_dir + "/connectors/" + name + "/";
-    for (const char* f :
-         {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile, kManifestFile}) {
-      if (!pathExists(runtime + f)) {
-        return false;
+  bool complete = true;
+  forEachScope(*state, [&](const std::string& path, const StoreState& scope) {
+    for (const auto& [name, c] : scope.connectors) {
+      std::string runtime =
+          generation_dir + "/" + scopeFolderPrefix(path) + "connectors/" + name + "/";
+      for (const char* f :
+           {kBundleFile, kJavaTruststoreFile, kAnchorsDerFile, kAnchorsIndexFile, kManifestFile}) {
+        complete = complete && pathExists(runtime + f);
       }
     }
-  }
-  return true;
+  });
+  return complete;
 }
 
 Result<void> switchCurrent(const std::string& store_dir, std::uint64_t generation) {
@@ -173,12 +176,14 @@ void collectGarbage(const std::string& store_dir, std::uint64_t current, bool au
       all_readable = false;
       continue;
     }
-    for (const auto& [name, e] : state->entries) {
-      certs.insert(e.certificates.begin(), e.certificates.end());
-      if (!e.key_id.empty()) {
-        keys.insert(e.key_id);
+    forEachScope(*state, [&](const std::string&, const StoreState& scope) {
+      for (const auto& [name, e] : scope.entries) {
+        certs.insert(e.certificates.begin(), e.certificates.end());
+        if (!e.key_id.empty()) {
+          keys.insert(e.key_id);
+        }
       }
-    }
+    });
   }
   if (!all_readable) {
     return;  // what that generation references is unknown: keep every object and key

@@ -12,6 +12,7 @@
 
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
+#include "truststore/scope.h"
 #include "truststore/server_cert.h"
 #include "truststore/store.h"
 #include "truststore/store_faults.h"
@@ -43,32 +44,54 @@ struct Debris {
   }
 };
 
-Result<RuntimeInputs> runtimeInputs(const Transaction& tx, const Connector& connector,
-                                    std::uint64_t generation) {
+Result<RuntimeInputs> runtimeInputs(const Transaction& tx, const StoreState& view,
+                                    const Connector& connector, std::uint64_t generation) {
   return gatherRuntimeInputs(
-      tx.state(), connector, generation,
-      [&](const std::string& sha) { return tx.certificate(sha); },
+      view, connector, generation, [&](const std::string& sha) { return tx.certificate(sha); },
       [&](const std::string& id) { return tx.key(id); });
+}
+
+// Makes each folder of a scope prefix "scopes/a/scopes/b/" below `work_dir`, parents first.
+Result<void> makeScopeFolders(const std::string& work_dir, const std::string& prefix) {
+  for (auto slash = prefix.find('/'); slash != std::string::npos;
+       slash = prefix.find('/', slash + 1)) {
+    std::string dir = work_dir + "/" + prefix.substr(0, slash);
+    if (!pathExists(dir)) {
+      if (auto r = makeStoreDir(dir); !r) {
+        return r;
+      }
+    }
+  }
+  return {};
+}
+
+bool treeHasCertificate(const StoreState& tree, const std::string& sha) {
+  bool found = false;
+  forEachScope(tree, [&](const std::string&, const StoreState& s) {
+    found = found || s.certificates.count(sha) != 0;
+  });
+  return found;
 }
 
 }  // namespace
 
 // Server certificates' files, like connectors': rewritten when their entry changed, else
-// linked from the previous generation.
+// linked from the previous generation. `prefix` is the scope's folder in the generation.
 Result<void> Store::writeServerCerts(Transaction& tx, const StoreSnapshot& before,
-                                     const std::string& work_dir) {
-  const StoreState& state = tx.state_;
+                                     const std::string& work_dir, const std::string& scope,
+                                     const StoreState& state) {
   if (state.server_certs.empty()) {
     return {};
   }
-  std::string root = work_dir + "/" + kServerCertsDir;
+  std::string prefix = scopeFolderPrefix(scope);
+  std::string root = work_dir + "/" + prefix + kServerCertsDir;
   if (auto r = makeStoreDir(root); !r) {
     return r;
   }
   for (const auto& [name, server] : state.server_certs) {
-    std::string old_dir = before.generation_dir + "/" + kServerCertsDir + "/" + name;
+    std::string old_dir = before.generation_dir + "/" + prefix + kServerCertsDir + "/" + name;
     std::string new_dir = root + "/" + name;
-    if (tx.touched_entries_.count(server.entry) == 0 && !before.generation_dir.empty() &&
+    if (!tx.entryTouched(scope, server.entry) && !before.generation_dir.empty() &&
         pathExists(old_dir)) {
       if (auto r = linkStoreTree(old_dir, new_dir); !r) {
         return r;
@@ -88,6 +111,46 @@ Result<void> Store::writeServerCerts(Transaction& tx, const StoreSnapshot& befor
   return fsyncDir(root);
 }
 
+// One scope's runtime files (connectors/) and server files (server-certs/) under its folder.
+Result<void> Store::writeScopeFiles(Transaction& tx, const StoreSnapshot& before,
+                                    const std::string& work_dir, const std::string& scope,
+                                    const StoreState& state) {
+  std::string prefix = scopeFolderPrefix(scope);
+  std::string connectors_dir = work_dir + "/" + prefix + "connectors";
+  if (auto r = makeStoreDir(connectors_dir); !r) {
+    return r;
+  }
+  for (const auto& [name, connector] : state.connectors) {
+    bool uses_touched = tx.touched_connectors_.count(Transaction::scopedKey(scope, name)) != 0 ||
+                        (!connector.identity.empty() && tx.entryTouched(scope, connector.identity));
+    for (const auto& e : connector.trust) {
+      uses_touched = uses_touched || tx.entryTouched(scope, e);
+    }
+    std::string old_dir = before.generation_dir + "/" + prefix + "connectors/" + name;
+    std::string new_dir = connectors_dir + "/" + name;
+    if (!uses_touched && !before.generation_dir.empty() && pathExists(old_dir)) {
+      if (auto r = linkStoreTree(old_dir, new_dir); !r) {
+        return r;
+      }
+      continue;
+    }
+    auto in = runtimeInputs(tx, state, connector, tx.state_.generation);
+    if (!in) {
+      return tl::unexpected(in.error());
+    }
+    if (auto r = faultPoint("runtime", new_dir); !r) {
+      return r;
+    }
+    if (auto r = writeConnectorRuntime(new_dir, *in); !r) {
+      return r;
+    }
+  }
+  if (auto r = writeServerCerts(tx, before, work_dir, scope, state); !r) {
+    return r;
+  }
+  return fsyncDir(connectors_dir);
+}
+
 Result<StoreLock> Store::lockForWriting(std::chrono::milliseconds timeout) {
   if (auto r = makeStoreRoot(dir_); !r) {
     return tl::unexpected(r.error());
@@ -104,12 +167,19 @@ Result<std::uint64_t> Store::update(const UpdateOptions& options,
   if (!lock) {
     return tl::unexpected(lock.error());
   }
-  auto before = load();
+  auto before = loadTree();
   if (!before) {
     return tl::unexpected(before.error());
   }
   Transaction tx(*this, before->state, options.now);
+  if (auto r = tx.selectScope(scope_); !r) {
+    return tl::unexpected(r.error());
+  }
   if (auto r = change(tx); !r) {
+    return tl::unexpected(r.error());
+  }
+  // The imported ancestor entries go out again, and every reference must still resolve.
+  if (auto r = settleEntryRefs(tx.state_, tx.imported_); !r) {
     return tl::unexpected(r.error());
   }
   if (!tx.changed()) {
@@ -130,7 +200,7 @@ Result<void> Store::writeObjects(Transaction& tx, std::vector<std::string>& crea
   const StoreState& state = tx.state_;
   for (const auto& [sha, cert] : tx.new_certs_) {
     std::string path = dir_ + "/objects/" + sha + ".der";
-    if (state.certificates.count(sha) != 0 && !pathExists(path)) {
+    if (treeHasCertificate(state, sha) && !pathExists(path)) {
       if (auto r = faultPoint("objects", path); !r) {
         return r;
       }
@@ -166,36 +236,21 @@ Result<void> Store::writeGeneration(Transaction& tx, const StoreSnapshot& before
   if (auto r = makeStoreDir(work_dir); !r) {
     return r;
   }
-  if (auto r = makeStoreDir(work_dir + "/connectors"); !r) {
+  if (auto r = writeScopeFiles(tx, before, work_dir, "", state); !r) {
     return r;
   }
-  for (const auto& [name, connector] : state.connectors) {
-    bool uses_touched = tx.touched_connectors_.count(name) != 0 ||
-                        tx.touched_entries_.count(connector.identity) != 0;
-    for (const auto& e : connector.trust) {
-      uses_touched = uses_touched || tx.touched_entries_.count(e) != 0;
-    }
-    std::string old_dir = before.generation_dir + "/connectors/" + name;
-    std::string new_dir = work_dir + "/connectors/" + name;
-    if (!uses_touched && !before.generation_dir.empty() && pathExists(old_dir)) {
-      if (auto r = linkStoreTree(old_dir, new_dir); !r) {
-        return r;
-      }
-      continue;
-    }
-    auto in = runtimeInputs(tx, connector, state.generation);
-    if (!in) {
-      return tl::unexpected(in.error());
-    }
-    if (auto r = faultPoint("runtime", new_dir); !r) {
+  for (const auto& [path, scope] : state.scopes) {
+    if (auto r = makeScopeFolders(work_dir, scopeFolderPrefix(path)); !r) {
       return r;
     }
-    if (auto r = writeConnectorRuntime(new_dir, *in); !r) {
+    // A scope's connectors see the ancestor entries they reference (scope.h).
+    auto view = scopeView(state, path);
+    if (!view) {
+      return tl::unexpected(view.error());
+    }
+    if (auto r = writeScopeFiles(tx, before, work_dir, path, *view); !r) {
       return r;
     }
-  }
-  if (auto r = writeServerCerts(tx, before, work_dir); !r) {
-    return r;
   }
   std::string audit_path = work_dir + "/" + kGenerationAuditFile;
   if (auto r = writeFileDurable(
@@ -212,9 +267,6 @@ Result<void> Store::writeGeneration(Transaction& tx, const StoreSnapshot& before
       !r) {
     return r;
   }
-  if (auto r = fsyncDir(work_dir + "/connectors"); !r) {
-    return r;
-  }
   return fsyncDir(work_dir);
 }
 
@@ -229,6 +281,9 @@ Result<void> Store::publish(Transaction& tx, const StoreSnapshot& before) {
     record.generation = state.generation;
   }
   state.dropUnreferencedCertificates();
+  for (auto& [path, scope] : state.scopes) {
+    scope.dropUnreferencedCertificates();
+  }
   for (const char* sub : {"/objects", "/keys", "/generations"}) {
     if (auto r = makeStoreDir(dir_ + sub); !r) {
       return r;

@@ -131,7 +131,9 @@ std::vector<std::string> StoreState::dropUnreferencedCertificates() {
   return dropped;
 }
 
-std::string serializeState(const StoreState& state) {
+namespace {
+
+json stateToJson(const StoreState& state) {
   json entries = json::object();
   for (const auto& [name, e] : state.entries) {
     entries[name] = json{{"type", entryTypeName(e.type)},
@@ -194,6 +196,90 @@ std::string serializeState(const StoreState& state) {
     }
     root["server_certs"] = std::move(servers);
   }
+  return root;
+}
+
+// Throws on a malformed document; parseState turns that into one StoreCorrupt line.
+StoreState stateFromJson(const json& root) {
+  StoreState state;
+  root.at("generation").get_to(state.generation);
+  for (const auto& [sha, j] : root.at("certificates").items()) {
+    state.certificates.emplace(sha, infoFromJson(sha, j));
+  }
+  for (const auto& [name, j] : root.at("entries").items()) {
+    Entry e;
+    e.name = name;
+    e.type = entryTypeFromName(j.at("type").get<std::string>());
+    j.at("certificates").get_to(e.certificates);
+    j.at("key_id").get_to(e.key_id);
+    j.at("used_as_ca").get_to(e.used_as_ca);
+    j.at("note").get_to(e.note);
+    j.at("environment").get_to(e.environment);
+    j.at("source").get_to(e.source);
+    j.at("format").get_to(e.format);
+    j.at("created_at").get_to(e.created_at);
+    j.at("updated_at").get_to(e.updated_at);
+    state.entries.emplace(name, std::move(e));
+  }
+  for (const auto& [name, j] : root.at("connectors").items()) {
+    Connector c;
+    c.name = name;
+    j.at("environment").get_to(c.environment);
+    j.at("note").get_to(c.note);
+    j.at("trust").get_to(c.trust);
+    j.at("identity").get_to(c.identity);
+    j.at("targets").get_to(c.targets);
+    j.at("created_at").get_to(c.created_at);
+    j.at("updated_at").get_to(c.updated_at);
+    c.declared_by = j.value("declared_by", std::string());
+    auto mode = revocationModeFromName(j.value("revocation", std::string("soft")));
+    if (!mode) {
+      throw std::runtime_error("connector " + name + ": revocation is not off, soft or hard");
+    }
+    c.revocation = *mode;
+    auto runtime = runtimeFromName(j.value("runtime", std::string("trustctl")));
+    if (!runtime) {
+      throw std::runtime_error("connector " + name + ": runtime is not one of " +
+                               runtimeNameList());
+    }
+    c.runtime = *runtime;
+    c.proxy = j.value("proxy", std::string());
+    c.proxy_credentials_file = j.value("proxy_credentials_file", std::string());
+    state.connectors.emplace(name, std::move(c));
+  }
+  const json no_cas = json::object();  // stores written before the built-in CA
+  for (const auto& [name, j] : (root.contains("cas") ? root.at("cas") : no_cas).items()) {
+    CaRecord ca{name, j.at("root_entry").get<std::string>(),
+                j.at("issuing_entry").get<std::string>(), j.at("key_algorithm").get<std::string>(),
+                j.at("created_at").get<UnixTime>()};
+    state.cas.emplace(name, std::move(ca));
+  }
+  const json no_servers = json::object();
+  const json& servers = root.contains("server_certs") ? root.at("server_certs") : no_servers;
+  for (const auto& [name, j] : servers.items()) {
+    ServerCert s;
+    s.name = name;
+    j.at("domains").get_to(s.domains);
+    j.at("entry").get_to(s.entry);
+    j.at("source").get_to(s.source);
+    j.at("created_at").get_to(s.created_at);
+    j.at("updated_at").get_to(s.updated_at);
+    state.server_certs.emplace(name, std::move(s));
+  }
+  return state;
+}
+
+}  // namespace
+
+std::string serializeState(const StoreState& state) {
+  json root = stateToJson(state);
+  // Scopes (scope.h): each a state of its own, without generation or scopes; absent when none.
+  for (const auto& [path, scope] : state.scopes) {
+    json j = stateToJson(scope);
+    j.erase("generation");
+    j.erase("format");
+    root["scopes"][path] = std::move(j);
+  }
   return root.dump(1) + "\n";
 }
 
@@ -204,70 +290,20 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       return fail(ErrorCode::StoreCorrupt,
                   label + ": written by a different trustctl store format; upgrade trustctl");
     }
-    StoreState state;
-    root.at("generation").get_to(state.generation);
-    for (const auto& [sha, j] : root.at("certificates").items()) {
-      state.certificates.emplace(sha, infoFromJson(sha, j));
-    }
-    for (const auto& [name, j] : root.at("entries").items()) {
-      Entry e;
-      e.name = name;
-      e.type = entryTypeFromName(j.at("type").get<std::string>());
-      j.at("certificates").get_to(e.certificates);
-      j.at("key_id").get_to(e.key_id);
-      j.at("used_as_ca").get_to(e.used_as_ca);
-      j.at("note").get_to(e.note);
-      j.at("environment").get_to(e.environment);
-      j.at("source").get_to(e.source);
-      j.at("format").get_to(e.format);
-      j.at("created_at").get_to(e.created_at);
-      j.at("updated_at").get_to(e.updated_at);
-      state.entries.emplace(name, std::move(e));
-    }
-    for (const auto& [name, j] : root.at("connectors").items()) {
-      Connector c;
-      c.name = name;
-      j.at("environment").get_to(c.environment);
-      j.at("note").get_to(c.note);
-      j.at("trust").get_to(c.trust);
-      j.at("identity").get_to(c.identity);
-      j.at("targets").get_to(c.targets);
-      j.at("created_at").get_to(c.created_at);
-      j.at("updated_at").get_to(c.updated_at);
-      c.declared_by = j.value("declared_by", std::string());
-      auto mode = revocationModeFromName(j.value("revocation", std::string("soft")));
-      if (!mode) {
-        throw std::runtime_error("connector " + name + ": revocation is not off, soft or hard");
+    StoreState state = stateFromJson(root);
+    if (root.contains("scopes")) {
+      for (const auto& item : root.at("scopes").items()) {
+        const std::string& path = item.key();
+        json j = item.value();
+        j["format"] = kFormatVersion;
+        j["generation"] = state.generation;
+        StoreState scope = stateFromJson(j);
+        scope.generation = 0;
+        if (path.empty() || path.find(':') != std::string::npos) {
+          throw std::runtime_error("scope path '" + path + "' is not valid");
+        }
+        state.scopes.emplace(path, std::move(scope));
       }
-      c.revocation = *mode;
-      auto runtime = runtimeFromName(j.value("runtime", std::string("trustctl")));
-      if (!runtime) {
-        throw std::runtime_error("connector " + name + ": runtime is not one of " +
-                                 runtimeNameList());
-      }
-      c.runtime = *runtime;
-      c.proxy = j.value("proxy", std::string());
-      c.proxy_credentials_file = j.value("proxy_credentials_file", std::string());
-      state.connectors.emplace(name, std::move(c));
-    }
-    const json no_cas = json::object();  // stores written before the built-in CA
-    for (const auto& [name, j] : (root.contains("cas") ? root.at("cas") : no_cas).items()) {
-      CaRecord ca{name, j.at("root_entry").get<std::string>(),
-                  j.at("issuing_entry").get<std::string>(),
-                  j.at("key_algorithm").get<std::string>(), j.at("created_at").get<UnixTime>()};
-      state.cas.emplace(name, std::move(ca));
-    }
-    const json no_servers = json::object();
-    const json& servers = root.contains("server_certs") ? root.at("server_certs") : no_servers;
-    for (const auto& [name, j] : servers.items()) {
-      ServerCert s;
-      s.name = name;
-      j.at("domains").get_to(s.domains);
-      j.at("entry").get_to(s.entry);
-      j.at("source").get_to(s.source);
-      j.at("created_at").get_to(s.created_at);
-      j.at("updated_at").get_to(s.updated_at);
-      state.server_certs.emplace(name, std::move(s));
     }
     return state;
   } catch (const std::exception& ex) {

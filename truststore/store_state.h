@@ -81,6 +81,8 @@ struct StoreState {
   std::map<std::string, Connector> connectors;
   std::map<std::string, CaRecord> cas;             // absent from state.json when empty
   std::map<std::string, ServerCert> server_certs;  // absent in state.json when empty
+  // The root's only: every other scope's state by path, "vendor/customer-a" (scope.h).
+  std::map<std::string, StoreState> scopes;
 
   const Entry* findEntry(const std::string& name) const;
   const Connector* findConnector(const std::string& name) const;
