@@ -57,7 +57,7 @@ void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
 }
 
 void AgentDaemon::cycle() {
-  auto snapshot = store_.load();
+  auto snapshot = store_.loadAll();
   if (!snapshot) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (store_error_ != snapshot.error().message) {

@@ -20,7 +20,7 @@ int longestInterval(const config::ConfigFile& config) {
 // runs on the reloader's, so a slow file (a PKCS#12 of many iterations, a held store lock)
 // never delays a probe.
 Result<config::ConfigFile> AgentDaemon::loadAndApply(bool initial) {
-  auto before = store_.load();
+  auto before = store_.loadAll();
   if (before && initial) {
     if (auto seeded = OnChangeLedger(store_).seedIfMissing(before->state); !seeded) {
       spdlog::warn("{}", seeded.error().message);

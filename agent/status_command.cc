@@ -88,7 +88,7 @@ void runStatus(CliContext& ctx, bool live, const std::string& config_path) {
   truststore::Store store = ctx.store();
   nlohmann::json fleet;
   if (live) {
-    auto snapshot = store.load();
+    auto snapshot = ctx.options.scope.empty() ? store.loadAll() : store.load();
     if (!snapshot) {
       ctx.fail(snapshot.error());
       return;

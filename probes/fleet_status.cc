@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "truststore/scope.h"
+
 namespace trustctl::probes {
 
 namespace {
@@ -17,10 +19,19 @@ std::string escapeLabel(const std::string& v) {
   return out;
 }
 
+// A connector or server certificate of a scope has the flat name "<scope>/<name>"
+// (truststore/scope.h): its series carry scope="<scope>" and the plain name; the root's carry
+// no scope label, so stores without scopes keep their series unchanged.
 std::string labels(std::initializer_list<std::pair<const char*, std::string>> kv) {
   std::string out = "{";
   for (const auto& [k, v] : kv) {
-    out += (out.size() > 1 ? "," : "") + std::string(k) + "=\"" + escapeLabel(v) + "\"";
+    std::string key(k), value = v;
+    if ((key == "connector" || key == "server_cert") && value.find('/') != std::string::npos) {
+      auto [scope, name] = truststore::scopeOfFlatName(value);
+      out += (out.size() > 1 ? "," : "") + std::string("scope=\"") + escapeLabel(scope) + "\"";
+      value = name;
+    }
+    out += (out.size() > 1 ? "," : "") + key + "=\"" + escapeLabel(value) + "\"";
   }
   return out + "}";
 }
@@ -90,10 +101,12 @@ nlohmann::json fleetStatusJson(const FleetStatus& fleet) {
                        {"not_after", formatRfc3339(r.info.not_after)},
                        {"status", r.status}});
     }
-    connectors.push_back({{"name", c.name},
-                          {"breaks_on", optionalTime(c.breaks_on)},
-                          {"targets", targets},
-                          {"certificates", certs}});
+    connectors.push_back(
+        {{"name", c.name},
+         {"scope", truststore::scopeLabel(truststore::scopeOfFlatName(c.name).first)},
+         {"breaks_on", optionalTime(c.breaks_on)},
+         {"targets", targets},
+         {"certificates", certs}});
   }
   return {{"generated_at", formatRfc3339(fleet.generated_at)}, {"connectors", connectors}};
 }

@@ -243,6 +243,64 @@ Result<void> settleEntryRefs(StoreState& root,
   return {};
 }
 
+namespace {
+
+std::string flatName(const std::string& scope, const std::string& name) {
+  if (auto ref = parseEntryRef(name)) {
+    return ref->scope.empty() ? ref->entry : ref->scope + "/" + ref->entry;
+  }
+  return scope.empty() || name.empty() ? name : scope + "/" + name;
+}
+
+}  // namespace
+
+StoreState flattenScopes(const StoreState& tree) {
+  if (tree.scopes.empty()) {
+    return tree;
+  }
+  StoreState flat = tree;
+  flat.scopes.clear();
+  for (const auto& [path, s] : tree.scopes) {
+    flat.certificates.insert(s.certificates.begin(), s.certificates.end());
+    for (const auto& [name, e] : s.entries) {
+      Entry copy = e;
+      copy.name = flatName(path, name);
+      flat.entries.emplace(copy.name, std::move(copy));
+    }
+    for (const auto& [name, c] : s.connectors) {
+      Connector copy = c;
+      copy.name = flatName(path, name);
+      copy.identity = flatName(path, c.identity);
+      for (auto& t : copy.trust) {
+        t = flatName(path, t);
+      }
+      flat.connectors.emplace(copy.name, std::move(copy));
+    }
+    for (const auto& [name, server] : s.server_certs) {
+      ServerCert copy = server;
+      copy.name = flatName(path, name);
+      copy.entry = flatName(path, server.entry);
+      flat.server_certs.emplace(copy.name, std::move(copy));
+    }
+    for (const auto& [name, ca] : s.cas) {
+      CaRecord copy = ca;
+      copy.name = flatName(path, name);
+      copy.root_entry = flatName(path, ca.root_entry);
+      copy.issuing_entry = flatName(path, ca.issuing_entry);
+      flat.cas.emplace(copy.name, std::move(copy));
+    }
+  }
+  return flat;
+}
+
+std::pair<std::string, std::string> scopeOfFlatName(const std::string& flat) {
+  auto slash = flat.rfind('/');
+  if (slash == std::string::npos) {
+    return {"", flat};
+  }
+  return {flat.substr(0, slash), flat.substr(slash + 1)};
+}
+
 std::vector<std::string> referencesFromOtherScopes(const StoreState& root, const std::string& path,
                                                    const std::string& entry) {
   std::string wanted = entryRefName(EntryRef{path, entry});

@@ -81,6 +81,14 @@ Result<StoreState> scopeView(const StoreState& root, const std::string& path);
 Result<void> settleEntryRefs(StoreState& root,
                              const std::map<std::string, std::map<std::string, Entry>>& imported);
 
+// The whole tree as one flat state for the agent, which runs every scope: a scope's entries,
+// connectors, server certificates and CAs are named "<scope>/<name>" ("vendor/customer-a/crm";
+// no plain name has a '/'), its references "<ancestor>/<entry>", the root's stay as they are.
+// Store::connectorPath and serverCertPath take those names. scopeOfFlatName splits one.
+StoreState flattenScopes(const StoreState& tree);
+// "vendor/customer-a/crm" -> {"vendor/customer-a", "crm"}; "crm" -> {"", "crm"}.
+std::pair<std::string, std::string> scopeOfFlatName(const std::string& flat);
+
 // The connectors of other scopes that reference `entry` of scope `path`: "vendor/customer-a:
 // crm" each, for where-used on the referenced side.
 std::vector<std::string> referencesFromOtherScopes(const StoreState& root, const std::string& path,

@@ -162,7 +162,20 @@ std::string Store::connectorPath(const std::string& connector) const {
 }
 
 std::string Store::serverCertPath(const std::string& name) const {
-  return dir_ + "/current/" + scopeFolderPrefix(scope_) + "server-certs/" + name;
+  auto slash = name.rfind('/');
+  if (slash == std::string::npos) {
+    return dir_ + "/current/" + scopeFolderPrefix(scope_) + "server-certs/" + name;
+  }
+  return dir_ + "/current/" + scopeFolderPrefix(name.substr(0, slash)) + "server-certs/" +
+         name.substr(slash + 1);
+}
+
+Result<StoreSnapshot> Store::loadAll() const {
+  auto tree = loadTree();
+  if (tree && !tree->state.scopes.empty()) {
+    tree->state = flattenScopes(tree->state);
+  }
+  return tree;
 }
 
 Result<void> Transaction::selectScope(const std::string& path) {

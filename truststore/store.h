@@ -60,6 +60,9 @@ class Store {
   Result<StoreSnapshot> load() const;
   // The whole tree: the root's state with every scope in StoreState::scopes.
   Result<StoreSnapshot> loadTree() const;
+  // Every scope as one flat state, names "<scope>/<name>" (scope.h flattenScopes): what the
+  // agent probes and reports.
+  Result<StoreSnapshot> loadAll() const;
   // "" for the root, else "scopes/<a>/scopes/<b>/": the scope's folder in a generation.
   std::string scopePrefix() const;
   // The generation number `current` points at (0 when none): one readlink, for change checks.
