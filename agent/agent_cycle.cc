@@ -36,8 +36,8 @@ long descriptorHeadroom(long* limit) {
 }  // namespace
 
 void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
-  auto fired =
-      OnChangeLedger(store_).fireChanged(state, config_.connectors, std::chrono::seconds(120));
+  auto fired = OnChangeLedger(store_).fireChanged(state, config::allConnectors(config_),
+                                                  std::chrono::seconds(120));
   if (!fired) {
     spdlog::warn("{}", fired.error().message);
     return;
@@ -138,7 +138,7 @@ void AgentDaemon::cycle() {
     }
     for (const auto& name : due) {
       int interval = config_.agent.default_probe_interval_seconds;
-      for (const auto& c : config_.connectors) {
+      for (const auto& c : config::allConnectors(config_)) {
         if (c.name == name) {
           interval = c.probe_interval_seconds;
         }

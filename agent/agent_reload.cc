@@ -9,8 +9,9 @@
 namespace trustctl::agent {
 
 int longestInterval(const config::ConfigFile& config) {
-  int longest = config.connectors.empty() ? config.agent.default_probe_interval_seconds : 1;
-  for (const auto& c : config.connectors) {
+  auto connectors = config::allConnectors(config);
+  int longest = connectors.empty() ? config.agent.default_probe_interval_seconds : 1;
+  for (const auto& c : connectors) {
     longest = std::max(longest, c.probe_interval_seconds);
   }
   return longest;

@@ -97,7 +97,7 @@ void runApply(CliContext& ctx, const ApplyArgs& args) {
   // this command or a running agent sees it first.
   OnChangeLedger ledger(store);
   if (!args.dry_run) {
-    if (auto before = store.load()) {
+    if (auto before = store.loadAll()) {
       if (auto seeded = ledger.seedIfMissing(before->state); !seeded) {
         ctx.fail(seeded.error());
         return;
@@ -109,29 +109,29 @@ void runApply(CliContext& ctx, const ApplyArgs& args) {
     ctx.fail(outcome.error());
     return;
   }
-  const config::Plan& plan = outcome->plan;
   const config::ConfigFile* config = &outcome->config;
+  bool empty = outcome->empty();
   if (ctx.options.json) {
     ctx.printJson({{"file", args.file},
-                   {"changed", !plan.empty()},
-                   {"applied", !args.dry_run && !plan.empty()},
-                   {"plan", config::planJson(plan)}});
-  } else if (plan.empty()) {
+                   {"changed", !empty},
+                   {"applied", !args.dry_run && !empty},
+                   {"plan", outcome->planJson()}});
+  } else if (empty) {
     std::cout << "No changes: the store already matches " << args.file << ".\n";
   } else {
     std::cout << (args.dry_run ? "Plan (dry run, nothing changed):\n" : "Applied:\n")
-              << config::renderPlan(plan);
+              << outcome->renderPlan();
   }
   if (args.dry_run) {
     return;
   }
-  auto after = store.load();
+  auto after = store.loadAll();  // every scope's connectors, by their flat names
   if (!after) {
     ctx.fail(after.error());
     return;
   }
   auto fired = ledger.fireChanged(
-      after->state, config->connectors,
+      after->state, config::allConnectors(*config),
       std::chrono::milliseconds(static_cast<long>(ctx.options.lock_timeout_seconds * 1000)));
   if (!fired) {
     ctx.fail(fired.error());

@@ -2,7 +2,77 @@
 
 #include <sstream>
 
+#include "truststore/scope.h"
+
 namespace trustctl::agent {
+
+namespace {
+
+namespace ts = truststore;
+
+// Makes scope `path` and any missing ancestor, parents first.
+Result<void> ensureScope(ts::Transaction& tx, const std::string& path) {
+  if (ts::findScope(tx.tree(), path) != nullptr) {
+    return {};
+  }
+  if (auto r = ensureScope(tx, ts::parentScope(path)); !r) {
+    return r;
+  }
+  return tx.createScope(path);
+}
+
+// Each [scopes."P"] table planned against that scope's state and applied in `tx`, after the
+// file's own tables: one transaction for all of them.
+Result<void> applyScopes(ts::Transaction& tx, const config::ConfigFile& config,
+                         const config::PlanOptions& options, ApplyOutcome& out) {
+  std::string own = tx.scope();
+  for (const auto& scope : config.scopes) {
+    if (auto r = ensureScope(tx, scope.path); !r) {
+      return r;
+    }
+    if (auto r = tx.selectScope(scope.path); !r) {
+      return r;
+    }
+    auto plan = config::makePlan(scope.content, tx.state(), options);
+    if (!plan) {
+      return tl::unexpected(plan.error());
+    }
+    if (auto r = config::applyPlan(tx, scope.content, *plan); !r) {
+      return r;
+    }
+    out.scope_plans.emplace_back(scope.path, std::move(*plan));
+  }
+  return tx.selectScope(own);
+}
+
+}  // namespace
+
+bool ApplyOutcome::empty() const {
+  for (const auto& [path, p] : scope_plans) {
+    if (!p.empty()) {
+      return false;
+    }
+  }
+  return plan.empty();
+}
+
+nlohmann::json ApplyOutcome::planJson() const {
+  nlohmann::json j = config::planJson(plan);
+  for (const auto& [path, p] : scope_plans) {
+    j["scopes"][path] = config::planJson(p);
+  }
+  return j;
+}
+
+std::string ApplyOutcome::renderPlan() const {
+  std::string text = config::renderPlan(plan);
+  for (const auto& [path, p] : scope_plans) {
+    if (!p.empty()) {
+      text += "Scope " + path + ":\n" + config::renderPlan(p);
+    }
+  }
+  return text;
+}
 
 Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
                                      const truststore::UpdateOptions& options,
@@ -15,7 +85,17 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
   for (const auto& [name, entry] : snapshot->state.entries) {
     known.push_back(name);
   }
-  auto config = config::loadConfig(request.path, known);
+  auto tree = ts::Store(store.dir()).loadTree();
+  if (!tree) {
+    return tl::unexpected(tree.error());
+  }
+  std::map<std::string, std::vector<std::string>> scope_entries;
+  for (const auto& [path, scope] : tree->state.scopes) {
+    for (const auto& [name, entry] : scope.entries) {
+      scope_entries[path].push_back(name);
+    }
+  }
+  auto config = config::loadConfig(request.path, known, scope_entries);
   if (!config) {
     return tl::unexpected(config.error());
   }
@@ -26,8 +106,17 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
       return tl::unexpected(plan.error());
     }
     out.plan = std::move(*plan);
+    for (const auto& scope : config->scopes) {
+      auto view = ts::Store(store.dir(), scope.path).load();  // a new scope starts empty
+      auto scope_plan =
+          config::makePlan(scope.content, view ? view->state : ts::StoreState{}, request.plan);
+      if (!scope_plan) {
+        return tl::unexpected(scope_plan.error());
+      }
+      out.scope_plans.emplace_back(scope.path, std::move(*scope_plan));
+    }
   } else {
-    truststore::Store writer(store.dir());
+    truststore::Store writer(store.dir(), store.scope());
     auto updated = writer.update(options, [&](truststore::Transaction& tx) -> Result<void> {
       auto plan = config::makePlan(*config, tx.state(), request.plan);
       if (!plan) {
@@ -40,7 +129,10 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
                         "changed, run the apply again to see the new plan");
       }
       out.plan = std::move(*plan);
-      return config::applyPlan(tx, *config, out.plan);
+      if (auto r = config::applyPlan(tx, *config, out.plan); !r) {
+        return r;
+      }
+      return applyScopes(tx, *config, request.plan, out);
     });
     if (!updated) {
       return tl::unexpected(updated.error());

@@ -17,6 +17,13 @@ namespace trustctl::agent {
 struct ApplyOutcome {
   config::ConfigFile config;
   config::Plan plan;
+  // The plan of each [scopes."P"] table, in the file's order (truststore/scope.h).
+  std::vector<std::pair<std::string, config::Plan>> scope_plans;
+  bool empty() const;
+  // planJson of the file's own plan, with "scopes": {path: plan} when the file has scopes.
+  nlohmann::json planJson() const;
+  // renderPlan of each, a scope's under a "Scope P:" heading.
+  std::string renderPlan() const;
 };
 
 struct ApplyRequest {

@@ -11,6 +11,7 @@
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
 #include "truststore/library.h"
+#include "truststore/scope.h"
 #include "truststore/store_state.h"
 #include "truststore/target_url.h"
 
@@ -219,14 +220,15 @@ void readConnectors(const toml::table& connectors, const std::string& base, Conf
   }
 }
 
-// A connector may only name entries the file declares or the store already holds.
+// A connector may only name entries the file declares or the store already holds; an
+// ancestor scope's entry ("vendor:corp-root") is checked by the store when it is applied.
 void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Problems& p) {
   std::set<std::string> names(known.begin(), known.end());
   for (const auto& e : cfg.entries)
     names.insert(e.name);
   for (const auto& c : cfg.connectors) {
     for (size_t i = 0; i < c.trust.size(); ++i) {
-      if (!names.count(c.trust[i])) {
+      if (!names.count(c.trust[i]) && !truststore::parseEntryRef(c.trust[i])) {
         p.add(c.trust_where[i], "[connectors." + c.name + "].trust: no entry '" + c.trust[i] +
                                     "' in this file or the library; declare it under [entries." +
                                     c.trust[i] + "]");
@@ -234,7 +236,9 @@ void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Pro
     }
     if (!c.identity.empty()) {
       const EntrySpec* e = cfg.findEntry(c.identity);
-      if (!names.count(c.identity)) {
+      if (truststore::parseEntryRef(c.identity)) {
+        // checked by the store, as for trust
+      } else if (!names.count(c.identity)) {
         p.add(c.identity_where, "[connectors." + c.name + "].identity: no entry '" + c.identity +
                                     "' in this file or the library");
       } else if (e && !e->identity) {
@@ -245,8 +249,40 @@ void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Pro
   }
 }
 
+// [scopes."vendor/customer-a"] with entries and connectors tables of their own.
+void readScopes(const toml::table& scopes, const std::string& base, ConfigFile& cfg, Problems& p) {
+  for (const auto& [key, node] : scopes) {
+    std::string path(key.str());
+    std::string where = "[scopes.\"" + path + "\"]";
+    if (path.empty() || !truststore::isValidScopePath(path)) {
+      p.add(node, where + ": " + truststore::invalidScopeError(path).message);
+      continue;
+    }
+    const toml::table* t = node.as_table();
+    if (t == nullptr) {
+      p.add(node, where + ": expected a table, found " + typeName(node));
+      continue;
+    }
+    ScopeConfig scope;
+    scope.path = path;
+    scope.where = p.at(node.source());
+    TableReader r(*t, where, {"entries", "connectors"}, p);
+    for (const char* sub : {"entries", "connectors"}) {
+      const toml::node* n = t->get(sub);
+      if (n && !n->is_table()) {
+        p.add(*n, where + "." + sub + ": expected a table, found " + typeName(*n));
+      } else if (n && std::string(sub) == "entries") {
+        readEntries(*n->as_table(), base, scope.content, p);
+      } else if (n) {
+        readConnectors(*n->as_table(), base, scope.content, p);
+      }
+    }
+    cfg.scopes.push_back(std::move(scope));
+  }
+}
+
 void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& cfg, Problems& p) {
-  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors"}, p);
+  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors", "scopes"}, p);
   auto table = [&](const char* key) -> const toml::table* {
     const toml::node* n = root.get(key);
     if (n && !n->is_table()) {
@@ -276,6 +312,8 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
     readEntries(*t, base, cfg, p);
   if (const toml::table* t = table("connectors"))
     readConnectors(*t, base, cfg, p);
+  if (const toml::table* t = table("scopes"))
+    readScopes(*t, base, cfg, p);
 }
 
 }  // namespace
@@ -292,8 +330,20 @@ const EntrySpec* ConfigFile::findEntry(const std::string& name) const {
   return nullptr;
 }
 
-Result<ConfigFile> loadConfig(const std::string& path,
-                              const std::vector<std::string>& known_entries) {
+std::vector<ConnectorSpec> allConnectors(const ConfigFile& config) {
+  std::vector<ConnectorSpec> out = config.connectors;
+  for (const auto& scope : config.scopes) {
+    for (ConnectorSpec c : scope.content.connectors) {
+      c.name = scope.path + "/" + c.name;
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+Result<ConfigFile> loadConfig(
+    const std::string& path, const std::vector<std::string>& known_entries,
+    const std::map<std::string, std::vector<std::string>>& scope_entries) {
   auto source = readConfigSource(path);
   if (!source) {
     return tl::unexpected(source.error());
@@ -323,10 +373,15 @@ Result<ConfigFile> loadConfig(const std::string& path,
     base = ".";
   readTopLevel(root, base, cfg, p);
   checkReferences(cfg, known_entries, p);
+  for (auto& scope : cfg.scopes) {
+    auto known = scope_entries.find(scope.path);
+    checkReferences(scope.content,
+                    known == scope_entries.end() ? std::vector<std::string>{} : known->second, p);
+  }
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }
-  for (const auto& c : cfg.connectors) {
+  for (const auto& c : allConnectors(cfg)) {
     if (!c.on_change.empty()) {
       if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
         return tl::unexpected(safe.error());
@@ -336,6 +391,10 @@ Result<ConfigFile> loadConfig(const std::string& path,
   }
   for (auto& e : cfg.entries)
     loadMaterial(e, p);
+  for (auto& scope : cfg.scopes) {
+    for (auto& e : scope.content.entries)
+      loadMaterial(e, p);
+  }
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }

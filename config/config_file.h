@@ -5,6 +5,7 @@
 // thresholds and the agent's listen address. Loading validates all of it and reports every
 // problem as file:line:column with what was expected.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,8 @@ struct AgentSpec {
   double probe_timeout_seconds = 10;
 };
 
+struct ScopeConfig;
+
 struct ConfigFile {
   std::string path;           // as given
   std::string absolute_path;  // canonical: what the store records as declaring a connector
@@ -76,8 +79,21 @@ struct ConfigFile {
   std::vector<ConnectorSpec> connectors;
   ExpirySpec expiry;
   AgentSpec agent;
+  // [scopes."vendor/customer-a"] tables: the entries and connectors of other scopes
+  // (truststore/scope.h), applied in the same transaction as the rest.
+  std::vector<ScopeConfig> scopes;
   const EntrySpec* findEntry(const std::string& name) const;
 };
+
+struct ScopeConfig {
+  std::string path;
+  Location where;
+  ConfigFile content;  // its entries and connectors; expiry and agent are the file's own
+};
+
+// The connectors of the file and of every scope in it, a scope's with the flat name the agent
+// uses ("vendor/customer-a/crm", truststore/scope.h flattenScopes).
+std::vector<ConnectorSpec> allConnectors(const ConfigFile& config);
 
 // Reads, validates and loads every entry's material. `known_entries` are the store's entry
 // names (a connector may trust an entry the file does not declare). Fails with ConfigInvalid;
@@ -85,7 +101,9 @@ struct ConfigFile {
 // bounded (config_source.h: size, keys, nesting) before it is parsed; FileNotFound,
 // IsDirectory and NotARegularFile when it is not a file, ConfigUnsafe when it has on_change
 // commands and others may write it.
-Result<ConfigFile> loadConfig(const std::string& path,
-                              const std::vector<std::string>& known_entries);
+// `scope_entries` are the entry names of the store's other scopes, by path.
+Result<ConfigFile> loadConfig(
+    const std::string& path, const std::vector<std::string>& known_entries,
+    const std::map<std::string, std::vector<std::string>>& scope_entries = {});
 
 }  // namespace trustctl::config

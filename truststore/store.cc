@@ -298,6 +298,10 @@ Result<PrivateKeyPtr> Transaction::key(const std::string& key_id) const {
 
 void Transaction::audit(std::string action, std::string subject, std::string fingerprint,
                         std::string detail) {
+  // A scope's records name their subject with its path: one log for the whole tree.
+  if (!scope_.empty() && action.rfind("scope.", 0) != 0) {
+    subject = scope_ + "/" + subject;
+  }
   audit_.push_back(AuditRecord{now_, currentUserName(), std::move(action), std::move(subject),
                                std::move(fingerprint), std::move(detail), 0});
 }
