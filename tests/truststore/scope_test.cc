@@ -2,6 +2,7 @@
 // scopes changed in one transaction, and a tree that survives state.json, check and backup.
 #include <catch2/catch.hpp>
 
+#include "runtime/connector_trust.h"
 #include "tests/support/test_pki.h"
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
@@ -242,4 +243,19 @@ TEST_CASE("a backup carries every scope", "[scope]") {
                             kBundleFile);
   REQUIRE(text);
   CHECK(text->find(toPem({t.vendor.cert})) != std::string::npos);
+}
+
+TEST_CASE("the runtime library opens a scope's connector by its qualified name", "[scope]") {
+  Tree t;
+  t.build();
+  REQUIRE(t.update("vendor/customer-a",
+                   [](Transaction& tx) { return attachTrust(tx, "crm", {"vendor:vendor-root"}); }));
+  auto trust = runtime::ConnectorTrust::open(t.dir.path(), "vendor/customer-a/crm");
+  REQUIRE(trust);
+  auto snapshot = (*trust)->current();
+  REQUIRE(snapshot);
+  CHECK(snapshot->generation() == Store(t.dir.path()).currentGeneration());
+  auto missing = runtime::ConnectorTrust::open(t.dir.path(), "vendor/customer-b/crm");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::ConnectorNotFound);
 }
