@@ -154,7 +154,7 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
     ctx.fail(generation.error());
     return;
   }
-  std::string dir = store.dir() + "/current/" + ts::kServerCertsDir + "/" + a.name;
+  std::string dir = store.serverCertPath(a.name);
   if (ctx.options.json) {
     ctx.printJson({{"name", a.name},
                    {"domains", a.domains},
@@ -245,7 +245,7 @@ void runShow(CliContext& ctx, const std::string& name) {
     return;
   }
   auto j = serverJson(snapshot->state, it->second, wallClockNow(), ctx.expiringWindowSeconds());
-  j["path"] = store.dir() + "/current/" + ts::kServerCertsDir + "/" + name;
+  j["path"] = store.serverCertPath(name);
   if (ctx.options.json) {
     ctx.printJson(j);
     return;
@@ -292,7 +292,7 @@ void runPath(CliContext& ctx, const ServerCertArgs& a) {
     ctx.fail(ts::serverCertNotFoundError(a.name));
     return;
   }
-  std::string dir = ctx.storeDir() + "/current/" + ts::kServerCertsDir + "/" + a.name;
+  std::string dir = ctx.store().serverCertPath(a.name);
   if (a.file.empty()) {
     std::cout << dir << "\n";
     return;

@@ -84,7 +84,7 @@ bool isSafeArchivePath(std::string_view path) {
     }
     for (char c : part) {
       bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-';
+                c == '.' || c == '_' || c == '-' || c == '+';  // '+': a scope's CA folder
       if (!ok) {
         return false;
       }

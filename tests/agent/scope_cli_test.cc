@@ -1,6 +1,9 @@
 // `trustctl scope` and `--scope` as an operator runs them: a vendor and two customers, a
 // reference to the vendor's root visible in where-used on both sides, isolation between the
 // customers, and bad input as one line with exit code 2 and the store unchanged.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -112,4 +115,31 @@ TEST_CASE("scope CLI: bad scopes are one line, exit 2, store unchanged", "[scope
   REQUIRE(t.run({"scope", "remove", "vendor/customer-b", "--force"}).exit_code == 0);
   auto gone = t.run({"--scope", "vendor/customer-b", "list"});
   CHECK(gone.exit_code == 2);
+}
+
+TEST_CASE("scope CLI: a scope's own CA and server certificate, kept by backup", "[scope][cli]") {
+  ScopeCli t;
+  std::string pass = t.dir.write("ca.pass", "vendor-ca-passphrase\n");
+  ::chmod(pass.c_str(), 0600);
+  REQUIRE(
+      t.run({"--scope", "vendor", "ca", "create", "vca", "--passphrase-file", pass}).exit_code ==
+      0);
+  auto issued = t.run({"--scope", "vendor", "ca", "issue", "vca", "--domain", "www.vendor.test",
+                       "--name", "web", "--server-cert", "--passphrase-file", pass});
+  REQUIRE(issued.exit_code == 0);
+  auto path = t.run({"--scope", "vendor", "server-cert", "path", "web"});
+  REQUIRE(path.exit_code == 0);
+  CHECK(path.out.find("/current/scopes/vendor/server-certs/web") != std::string::npos);
+  // The CA belongs to the vendor: the root scope has none of that name.
+  CHECK(t.run({"ca", "show", "vca"}).exit_code == 2);
+  CHECK(::access((t.dir.file("store") + "/ca/vendor+vca/issuing-key.pem").c_str(), F_OK) == 0);
+
+  std::string archive = t.dir.file("backup.tar");
+  REQUIRE(t.run({"store", "backup", archive}).exit_code == 0);
+  std::string other = t.dir.file("restored");
+  REQUIRE(runTrustctl({"--store", other, "store", "restore", archive}).exit_code == 0);
+  auto again = runTrustctl({"--store", other, "--scope", "vendor", "ca", "issue", "vca", "--domain",
+                            "api.vendor.test", "--name", "api", "--passphrase-file", pass});
+  CHECK(again.exit_code == 0);
+  CHECK(runTrustctl({"--store", other, "store", "check"}).exit_code == 0);
 }
