@@ -244,6 +244,9 @@ void runShow(CliContext& ctx, const CaArgs& args) {
 void runCaIssue(CliContext& ctx, const std::string& ca, truststore::LeafRequest request,
                 const std::string& entry, const std::string& passphrase_file, bool server_cert);
 
+// Defined in ca_remove_command.cc.
+void addCaRemoveCommand(CLI::App* group, CliContext& ctx);
+
 void addCaCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<CaArgs>();
   CLI::App* group = app.add_subcommand("ca", "The built-in CA: a root and an issuing CA");
@@ -272,6 +275,8 @@ void addCaCommands(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember({"ec", "rsa"}));
   add_pass(create);
   create->callback([&ctx, args] { runCreate(ctx, *args); });
+
+  addCaRemoveCommand(group, ctx);
 
   CLI::App* list = group->add_subcommand("list", "The built-in CAs");
   list->footer("Examples:\n  trustctl ca list\n  trustctl --json ca list");

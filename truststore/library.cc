@@ -216,6 +216,17 @@ Result<void> renameEntry(Transaction& tx, const std::string& from, const std::st
   tx.state().entries.erase(from);
   e.name = to;
   e.updated_at = tx.now();
+  // The CA and server certificate records holding it follow the new name, as connectors do.
+  for (auto& [ca_name, ca] : tx.state().cas) {
+    ca.root_entry = ca.root_entry == from ? to : ca.root_entry;
+    ca.issuing_entry = ca.issuing_entry == from ? to : ca.issuing_entry;
+  }
+  for (auto& [sname, server] : tx.state().server_certs) {
+    if (server.entry == from) {
+      server.entry = to;
+      tx.touchEntry(to);
+    }
+  }
   for (auto& [cname, c] : tx.state().connectors) {
     bool uses = c.identity == from;
     if (uses) {
@@ -265,6 +276,13 @@ Result<void> removeEntry(Transaction& tx, const std::string& name, bool force) {
     if (s.entry == name) {  // even with --force: the server's files would vanish with it
       return fail(ErrorCode::EntryInUse, "entry '" + name + "' holds server certificate '" + sname +
                                              "'; use 'trustctl server-cert remove " + sname + "'");
+    }
+  }
+  for (const auto& [ca_name, ca] : tx.state().cas) {
+    if (ca.root_entry == name || ca.issuing_entry == name) {  // the CA could sign no more
+      return fail(ErrorCode::EntryInUse,
+                  "entry '" + name + "' is a certificate of the built-in CA '" + ca_name +
+                      "'; use 'trustctl ca remove " + ca_name + "' to remove the CA with its keys");
     }
   }
   std::vector<std::string> users = tx.state().whereUsed(name);
