@@ -17,6 +17,7 @@
 #include "agent/cli_context.h"
 #include "agent/http_listener.h"
 #include "agent/systemd_notify.h"
+#include "agent/tls_cert_watcher.h"
 #include "config/config_file.h"
 #include "probes/fleet_status.h"
 
@@ -32,8 +33,13 @@ int longestInterval(const config::ConfigFile& config);
 // and the stopper. mutex_ guards what they share.
 class AgentDaemon {
  public:
-  AgentDaemon(CliContext& ctx, std::string config_path)
-      : ctx_(ctx), store_(ctx.store()), config_path_(std::move(config_path)) {}
+  // `tls_server_cert`: serve HTTPS with that server certificate of the store, overriding
+  // [agent] tls_server_cert ("": the config decides).
+  AgentDaemon(CliContext& ctx, std::string config_path, std::string tls_server_cert = "")
+      : ctx_(ctx),
+        store_(ctx.store()),
+        config_path_(std::move(config_path)),
+        tls_server_cert_(std::move(tls_server_cert)) {}
   int run();
 
  private:
@@ -45,12 +51,15 @@ class AgentDaemon {
   void publish(probes::FleetStatus fleet);
   void applyPending();  // the main loop takes a reloaded config; holds mutex_
   void serveHttp();
+  bool startTls();  // false: logged, the agent exits 2
   void waitForSignals();
   std::optional<std::string> unhealthy();  // takes mutex_
 
   CliContext& ctx_;
   truststore::Store store_;
   std::string config_path_;
+  std::string tls_server_cert_;
+  std::unique_ptr<TlsCertWatcher> tls_;  // set before the listener starts; its thread's alone
   config::ConfigFile config_;  // the main loop's; a reload hands a new one over in pending_
   std::map<std::string, Clock::time_point> next_due_;
   std::map<std::string, std::vector<probes::TargetStatus>> targets_;

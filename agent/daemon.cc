@@ -16,6 +16,7 @@
 #include "agent/agent_health.h"
 #include "agent/agent_log.h"
 #include "agent/commands.h"
+#include "truststore/server_cert.h"
 
 namespace trustctl::agent {
 
@@ -65,6 +66,31 @@ void AgentDaemon::waitForSignals() {
   }
 }
 
+// HTTPS on the agent's endpoint when a server certificate is named: loaded now, so a missing
+// or broken one stops the start with one line instead of failing every scrape later.
+bool AgentDaemon::startTls() {
+  std::string name = tls_server_cert_.empty() ? config_.agent.tls_server_cert : tls_server_cert_;
+  if (name.empty()) {
+    return true;
+  }
+  tls_ = std::make_unique<TlsCertWatcher>(store_, name);
+  if (auto ok = tls_->start(); !ok) {
+    spdlog::error("{}", ok.error().message);
+    notifier_.notify("STATUS=" + ok.error().message);
+    return false;
+  }
+  tls_->setLogger([](bool problem, const std::string& line) {
+    if (problem) {
+      spdlog::error("{}", line);
+    } else {
+      spdlog::info("{}", line);
+    }
+  });
+  listener_.useTls([this] { return tls_->current(); });
+  spdlog::info("serving HTTPS with server certificate '{}' (sha256 {})", name, tls_->leafSha256());
+  return true;
+}
+
 int AgentDaemon::run() {
   // Every thread blocks these; one thread takes them with sigwait, so no handler runs inside
   // libcurl, libldap or a lock.
@@ -84,6 +110,9 @@ int AgentDaemon::run() {
   config_ = std::move(*loaded);
   max_cycle_age_ = maxCycleAge(longestInterval(config_));
   counters_.longest_probe_interval_seconds = longestInterval(config_);
+  if (!startTls()) {
+    return kExitUsage;
+  }
   auto address = parseListenAddress(config_.agent.listen);
   auto bound = address ? listener_.bind(*address) : tl::unexpected(address.error());
   if (!bound) {
@@ -121,9 +150,9 @@ int AgentDaemon::run() {
       std::_Exit(0);
     }
   });
-  spdlog::info("agent started: store {}, config {}, http://{}/metrics", store_.dir(), config_path_,
-               address->display());
-  notifier_.notify("READY=1\nSTATUS=running; http://" + address->display() + "/metrics");
+  std::string url = (tls_ ? "https://" : "http://") + address->display() + "/metrics";
+  spdlog::info("agent started: store {}, config {}, {}", store_.dir(), config_path_, url);
+  notifier_.notify("READY=1\nSTATUS=running; " + url);
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -159,19 +188,32 @@ int AgentDaemon::run() {
 
 void addAgentCommand(CLI::App& app, CliContext& ctx) {
   auto config = std::make_shared<std::string>();
+  auto tls = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "agent", "Run the daemon: apply the config, probe, watch expiry, serve metrics");
   cmd->add_option("--config", *config, "The TOML config file (see examples/trustctl.toml)")
       ->required();
+  cmd->add_option("--tls-server-cert", *tls,
+                  "Serve HTTPS with this server certificate of the store (overrides [agent] "
+                  "tls_server_cert)");
   cmd->footer(
       "Runs in the foreground and logs to stderr (to the journal, with priorities, under\n"
       "systemd). SIGHUP re-reads the config (an invalid file is refused and the running state\n"
       "kept); SIGTERM stops within about two seconds. Serves /metrics (Prometheus), /status\n"
       "(JSON) and /healthz on [agent] listen, without authentication. Exit 2: the config is\n"
-      "invalid or its listen address cannot be bound.\n\n"
-      "Example:\n  trustctl agent --config /etc/trustctl/trustctl.toml");
-  cmd->callback([&ctx, config] {
-    AgentDaemon daemon(ctx, *config);
+      "invalid, its listen address cannot be bound or its TLS server certificate is missing.\n"
+      "With a server certificate (--tls-server-cert or [agent] tls_server_cert) the endpoint\n"
+      "is HTTPS only (TLS 1.2+); a renewed certificate is served to new connections without a\n"
+      "restart.\n\n"
+      "Example:\n  trustctl agent --config /etc/trustctl/trustctl.toml --tls-server-cert agent");
+  cmd->callback([&ctx, config, tls] {
+    if (!tls->empty() && !truststore::isValidServerCertName(*tls)) {
+      ctx.fail({ErrorCode::InvalidArgument, "--tls-server-cert: '" + *tls +
+                                                "' is not a server certificate name; see "
+                                                "'trustctl server-cert list'"});
+      return;
+    }
+    AgentDaemon daemon(ctx, *config, *tls);
     ctx.exit_code = daemon.run();
   });
 }

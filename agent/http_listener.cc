@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "agent/tls_server.h"
+
 namespace trustctl::agent {
 
 using Clock = std::chrono::steady_clock;
@@ -25,6 +27,9 @@ struct HttpListener::Connection {
   size_t sent = 0;
   bool writing = false;
   bool done = false;
+  std::unique_ptr<TlsStream> tls;  // null on a plain HTTP listener
+  bool handshaking = false;
+  short events = POLLIN;  // what the next step waits for (TLS may want the other direction)
 };
 
 namespace {
@@ -125,7 +130,7 @@ void HttpListener::stop() {
 
 HttpListenerStats HttpListener::stats() const {
   return {accepted_.load(), header_timeouts_.load(), dropped_.load(), exhaustion_.load(),
-          open_.load()};
+          open_.load(),     tls_failures_.load()};
 }
 
 void HttpListener::acceptAll(std::map<int, Connection>& connections) {
@@ -176,7 +181,19 @@ void HttpListener::acceptAll(std::map<int, Connection>& connections) {
     Connection c;
     c.fd = fd;
     c.accepted_at = Clock::now();
+    // One deadline for the handshake and the request head together: a client that stalls
+    // in either is a slowloris alike.
     c.deadline = c.accepted_at + options_.header_deadline;
+    if (tls_) {
+      auto stream = tls_()->newStream(fd);
+      if (!stream) {
+        close(fd);
+        ++tls_failures_;
+        continue;
+      }
+      c.tls = std::move(*stream);
+      c.handshaking = true;
+    }
     connections.emplace(fd, std::move(c));
   }
 }
@@ -190,11 +207,35 @@ void HttpListener::respond(Connection& c, const HttpResponse& r, bool head) {
     c.out += r.body;
   }
   c.writing = true;
+  c.events = POLLOUT;
   c.deadline = Clock::now() + options_.write_deadline;
   onWritable(c);
 }
 
-void HttpListener::onReadable(Connection& c) {
+void HttpListener::onHandshake(Connection& c) {
+  TlsIo r = c.tls->handshake();
+  if (r == TlsIo::WantRead || r == TlsIo::WantWrite) {
+    c.events = r == TlsIo::WantRead ? POLLIN : POLLOUT;
+    return;
+  }
+  if (r != TlsIo::Done) {
+    ++tls_failures_;  // no plaintext fallback: whatever it was, it gets no answer
+    c.done = true;
+    return;
+  }
+  c.handshaking = false;
+  // The request may have come with the client's Finished and sit in the session's buffer,
+  // where poll() cannot see it.
+  onReadable(c);
+}
+
+// Appends what the client sent so far to c.in; false when it closed or broke the connection.
+bool HttpListener::pull(Connection& c) {
+  if (c.tls) {
+    TlsIo r = c.tls->read(c.in, options_.max_header_bytes + 1);
+    c.events = r == TlsIo::WantWrite ? POLLOUT : POLLIN;
+    return r == TlsIo::Done || r == TlsIo::WantRead || r == TlsIo::WantWrite;
+  }
   char buf[4096];
   for (;;) {
     ssize_t n = read(c.fd, buf, sizeof(buf));
@@ -211,6 +252,13 @@ void HttpListener::onReadable(Connection& c) {
     if (n < 0 && errno == EINTR) {
       continue;
     }
+    return false;
+  }
+  return true;
+}
+
+void HttpListener::onReadable(Connection& c) {
+  if (!pull(c)) {
     c.done = true;  // closed by the client, or an error
     return;
   }
@@ -249,6 +297,18 @@ void HttpListener::onReadable(Connection& c) {
 }
 
 void HttpListener::onWritable(Connection& c) {
+  if (c.tls) {
+    TlsIo r = c.tls->write(c.out, c.sent);
+    if (r == TlsIo::WantRead || r == TlsIo::WantWrite) {
+      c.events = r == TlsIo::WantRead ? POLLIN : POLLOUT;
+      return;
+    }
+    if (r == TlsIo::Done) {
+      c.tls->shutdown();
+    }
+    c.done = true;
+    return;
+  }
   while (c.sent < c.out.size()) {
     ssize_t n = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
     if (n > 0) {
@@ -282,7 +342,7 @@ void HttpListener::run() {
       wake_at = std::min(wake_at, accept_paused_until_);
     }
     for (const auto& [fd, c] : connections) {
-      fds.push_back({fd, static_cast<short>(c.writing ? POLLOUT : POLLIN), 0});
+      fds.push_back({fd, c.events, 0});
       wake_at = std::min(wake_at, c.deadline);
     }
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake_at - now).count();
@@ -300,7 +360,9 @@ void HttpListener::run() {
         continue;
       }
       Connection& c = connections.at(fds[i].fd);
-      if (c.writing) {
+      if (c.handshaking) {
+        onHandshake(c);
+      } else if (c.writing) {
         onWritable(c);
       } else {
         onReadable(c);

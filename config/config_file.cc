@@ -12,6 +12,7 @@
 #include "truststore/key_importer.h"
 #include "truststore/library.h"
 #include "truststore/scope.h"
+#include "truststore/server_cert.h"
 #include "truststore/store_state.h"
 #include "truststore/target_url.h"
 
@@ -299,7 +300,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
   if (const toml::table* t = table("agent")) {
     TableReader r(*t, "[agent]",
                   {"listen", "default_probe_interval_seconds", "max_parallel_probes",
-                   "probe_timeout_seconds"},
+                   "probe_timeout_seconds", "tls_server_cert"},
                   p);
     cfg.agent.listen = r.string("listen").value_or(cfg.agent.listen);
     cfg.agent.default_probe_interval_seconds =
@@ -307,6 +308,13 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
     cfg.agent.max_parallel_probes =
         static_cast<int>(r.integer("max_parallel_probes", 1, 1024).value_or(64));
     cfg.agent.probe_timeout_seconds = r.number("probe_timeout_seconds", 0.1, 300).value_or(10);
+    Location tls_at;
+    cfg.agent.tls_server_cert = r.string("tls_server_cert", &tls_at).value_or("");
+    if (!cfg.agent.tls_server_cert.empty() &&
+        !truststore::isValidServerCertName(cfg.agent.tls_server_cert)) {
+      p.add(tls_at, "[agent] tls_server_cert: '" + cfg.agent.tls_server_cert +
+                        "' is not a server certificate name; see 'trustctl server-cert list'");
+    }
   }
   if (const toml::table* t = table("entries"))
     readEntries(*t, base, cfg, p);

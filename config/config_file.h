@@ -68,6 +68,8 @@ struct AgentSpec {
   int default_probe_interval_seconds = 300;
   int max_parallel_probes = 64;
   double probe_timeout_seconds = 10;
+  // A server certificate of the store: the endpoint serves HTTPS with it ("": plain HTTP).
+  std::string tls_server_cert;
 };
 
 struct ScopeConfig;

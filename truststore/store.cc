@@ -42,6 +42,15 @@ std::string connectorRelative(const std::string& scope, const std::string& conne
          connector.substr(slash + 1);
 }
 
+// The same for a server certificate: "vendor/web" is server certificate web of scope vendor.
+std::string serverCertRelative(const std::string& scope, const std::string& name) {
+  auto slash = name.rfind('/');
+  if (slash == std::string::npos) {
+    return scopeFolderPrefix(scope) + "server-certs/" + name;
+  }
+  return scopeFolderPrefix(name.substr(0, slash)) + "server-certs/" + name.substr(slash + 1);
+}
+
 }  // namespace
 
 Store::Store(std::string dir, std::string scope) : dir_(std::move(dir)), scope_(std::move(scope)) {}
@@ -162,12 +171,11 @@ std::string Store::connectorPath(const std::string& connector) const {
 }
 
 std::string Store::serverCertPath(const std::string& name) const {
-  auto slash = name.rfind('/');
-  if (slash == std::string::npos) {
-    return dir_ + "/current/" + scopeFolderPrefix(scope_) + "server-certs/" + name;
-  }
-  return dir_ + "/current/" + scopeFolderPrefix(name.substr(0, slash)) + "server-certs/" +
-         name.substr(slash + 1);
+  return dir_ + "/current/" + serverCertRelative(scope_, name);
+}
+
+std::string Store::serverCertDir(std::uint64_t generation, const std::string& name) const {
+  return generationDir(generation) + "/" + serverCertRelative(scope_, name);
 }
 
 Result<StoreSnapshot> Store::loadAll() const {

@@ -80,6 +80,8 @@ class Store {
   std::string connectorDir(std::uint64_t generation, const std::string& connector) const;
   // <store>/current/[scopes/...]server-certs/<name>: the files a server loads.
   std::string serverCertPath(const std::string& name) const;
+  // <store>/generations/<N>/[scopes/...]server-certs/<name>: one generation's files.
+  std::string serverCertDir(std::uint64_t generation, const std::string& name) const;
 
   // Takes the lock, loads the newest state, runs `change` on it and, when it succeeds,
   // publishes the result as a new generation. Returns the new generation number (the old one
