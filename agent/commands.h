@@ -23,5 +23,7 @@ void addStatusCommand(CLI::App& app, CliContext& ctx);  // status
 void addCaCommands(CLI::App& app, CliContext& ctx);     // ca create, list, show, issue
 // server-cert add, list, show, remove, path
 void addServerCertCommands(CLI::App& app, CliContext& ctx);
+// signing init, rotate, advance, jwks, pem, status, sign
+void addSigningCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace trustctl::agent

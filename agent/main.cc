@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   addStatusCommand(app, ctx);
   addCaCommands(app, ctx);
   addServerCertCommands(app, ctx);
+  addSigningCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,7 @@
 #include "truststore/connector_runtime.h"
 #include "truststore/file_util.h"
 #include "truststore/server_cert.h"
+#include "truststore/signing_files.h"
 #include "truststore/store.h"
 #include "truststore/store_faults.h"
 #include "truststore/store_files.h"
@@ -195,6 +196,9 @@ Result<void> Store::writeGeneration(Transaction& tx, const StoreSnapshot& before
     }
   }
   if (auto r = writeServerCerts(tx, before, work_dir); !r) {
+    return r;
+  }
+  if (auto r = writeSigningFiles(tx, work_dir); !r) {
     return r;
   }
   std::string audit_path = work_dir + "/" + kGenerationAuditFile;

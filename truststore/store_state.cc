@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "truststore/signing_state_json.h"
+
 namespace trustctl::truststore {
 
 using nlohmann::json;
@@ -194,6 +196,9 @@ std::string serializeState(const StoreState& state) {
     }
     root["server_certs"] = std::move(servers);
   }
+  if (!state.signing.empty()) {  // absent when empty: older stores read back unchanged
+    root["signing"] = signingToJson(state.signing);
+  }
   return root.dump(1) + "\n";
 }
 
@@ -268,6 +273,9 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       j.at("created_at").get_to(s.created_at);
       j.at("updated_at").get_to(s.updated_at);
       state.server_certs.emplace(name, std::move(s));
+    }
+    if (root.contains("signing")) {
+      state.signing = signingFromJson(root.at("signing"));
     }
     return state;
   } catch (const std::exception& ex) {
