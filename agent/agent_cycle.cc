@@ -7,6 +7,7 @@
 
 #include "agent/fleet_probe.h"
 #include "agent/on_change_ledger.h"
+#include "agent/signing_support.h"
 #include "truststore/file_util.h"
 
 namespace trustctl::agent {
@@ -75,6 +76,10 @@ void AgentDaemon::cycle() {
   }
   const truststore::StoreState& state = snapshot->state;
   fireOnChange(state);
+  // Token-signing rotation is driven by time, not by a command: write what came due.
+  if (std::string note = writeDueSigningTransitions(store_, state, wallClockNow()); !note.empty()) {
+    spdlog::info("{}", note);
+  }
   auto now_wall = wallClockNow();
   auto now = Clock::now();
   std::vector<std::string> due;

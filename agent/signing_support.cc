@@ -95,4 +95,34 @@ Result<truststore::SigningIssuer> openSigningIssuer(CliContext& ctx, const std::
   return truststore::SigningIssuer{ca_name, *issuing, *key, key_type};
 }
 
+std::string writeDueSigningTransitions(truststore::Store& store,
+                                       const truststore::StoreState& state, UnixTime now) {
+  truststore::SigningState ahead = state.signing;
+  if (!truststore::advanceSigning(ahead, now).changed()) {
+    return "";  // the common case costs no lock
+  }
+  truststore::UpdateOptions options;
+  options.now = now;
+  truststore::SigningAdvance done;
+  auto written = store.update(options, [&](truststore::Transaction& tx) -> Result<void> {
+    auto r = truststore::applySigningAdvance(tx, now);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    done = *r;
+    return {};
+  });
+  if (!written) {
+    return "token signing: could not write the due rotation: " + written.error().message;
+  }
+  std::string line = "token signing:";
+  for (const auto& e : done.activated) {
+    line += " " + e + " now signs;";
+  }
+  for (const auto& e : done.dropped) {
+    line += " " + e + " left the JWKS;";
+  }
+  return line;
+}
+
 }  // namespace trustctl::agent

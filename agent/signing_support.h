@@ -29,6 +29,12 @@ Result<truststore::SigningIssuer> openSigningIssuer(CliContext& ctx, const std::
 
 namespace trustctl::agent {
 
+// The agent's part of the rotation: when advanceSigning finds transitions due in `state` at
+// `now`, writes them (a new generation with the files under current/signing/). Returns a line
+// for the log ("" when nothing was due); a failed write is a line too, retried next cycle.
+std::string writeDueSigningTransitions(truststore::Store& store,
+                                       const truststore::StoreState& state, UnixTime now);
+
 // The read-only commands (agent/signing_view_commands.cc). Each judges the signing set as
 // advanceSigning() leaves it at signingNow(), without writing the store.
 void runSigningJwks(CliContext& ctx, const std::string& out_file);
