@@ -10,11 +10,17 @@
 namespace trustctl::truststore {
 
 bool isSigningSecretFile(std::string_view relative_path) {
-  return relative_path == std::string(kSigningDir) + "/" + kSigningKeyFile;
+  std::string tail = std::string(kSigningDir) + "/" + kSigningKeyFile;
+  if (relative_path.size() < tail.size() ||
+      relative_path.substr(relative_path.size() - tail.size()) != tail) {
+    return false;
+  }
+  return relative_path.size() == tail.size() ||
+         relative_path[relative_path.size() - tail.size() - 1] == '/';
 }
 
-Result<void> writeSigningFiles(const Transaction& tx, const std::string& work_dir) {
-  const StoreState& state = tx.state();
+Result<void> writeSigningFiles(const Transaction& tx, const StoreState& state,
+                               const std::string& work_dir) {
   if (state.signing.empty()) {
     return {};
   }

@@ -17,11 +17,14 @@ inline constexpr const char* kSigningJwksFile = "jwks.json";
 inline constexpr const char* kSigningChainFile = "active-chain.pem";
 inline constexpr const char* kSigningKeyFile = "active-key.pem";
 
-// True for the generation-relative path "signing/active-key.pem" (mode 0600).
+// True for a generation-relative ".../signing/active-key.pem" (mode 0600), at the top or in a
+// scope's folder.
 bool isSigningSecretFile(std::string_view relative_path);
 
-// Writes <work_dir>/signing/ for tx's signing set; nothing when it is empty. Fails with Io,
-// or StoreCorrupt when a key's entry is gone.
-Result<void> writeSigningFiles(const Transaction& tx, const std::string& work_dir);
+// Writes <dir>/signing/ for `state`'s signing set (tx reads the certificates and keys); nothing
+// when it is empty. `dir` is the generation's folder, or a scope's folder in it: the function
+// knows nothing of scopes. Fails with Io, or StoreCorrupt when a key's entry is gone.
+Result<void> writeSigningFiles(const Transaction& tx, const StoreState& state,
+                               const std::string& dir);
 
 }  // namespace trustctl::truststore

@@ -198,7 +198,7 @@ Result<void> Store::writeGeneration(Transaction& tx, const StoreSnapshot& before
   if (auto r = writeServerCerts(tx, before, work_dir); !r) {
     return r;
   }
-  if (auto r = writeSigningFiles(tx, work_dir); !r) {
+  if (auto r = writeSigningFiles(tx, state, work_dir); !r) {
     return r;
   }
   std::string audit_path = work_dir + "/" + kGenerationAuditFile;

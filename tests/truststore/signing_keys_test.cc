@@ -225,6 +225,15 @@ TEST_CASE("Signing chain: init, rotate and advance in a store, with its files", 
   }
 }
 
+TEST_CASE("Signing files: only the active key's file is a secret, at the top or in a scope",
+          "[signing]") {
+  CHECK(isSigningSecretFile("signing/active-key.pem"));
+  CHECK(isSigningSecretFile("scopes/vendor/signing/active-key.pem"));
+  CHECK_FALSE(isSigningSecretFile("signing/jwks.json"));
+  CHECK_FALSE(isSigningSecretFile("signing/active-chain.pem"));
+  CHECK_FALSE(isSigningSecretFile("mysigning/active-key.pem"));
+}
+
 TEST_CASE("Signing chain: state.json round-trips the signing set, absent when empty", "[signing]") {
   StoreState s;
   CHECK(serializeState(s).find("\"signing\"") == std::string::npos);
