@@ -187,3 +187,26 @@ TEST_CASE("signing: usage errors are one line with exit code 2", "[signing][agen
   ::chmod(wrong_pass.c_str(), 0600);
   CHECK(f.run({"signing", "rotate", "--passphrase-file", wrong_pass}, 0).exit_code == 2);
 }
+
+TEST_CASE("signing: RS256 keys (--key rsa) verify with jwcrypto too", "[signing][agent]") {
+  SigningCli f;
+  REQUIRE(f.run({"signing", "init", "--key", "rsa", "--passphrase-file", f.dir.file("ca.pass")}, 0)
+              .exit_code == 0);
+  std::string jwks = f.jwks("jwks.json", 0);
+  auto doc = nlohmann::json::parse(f.run({"signing", "jwks"}, 0).out);
+  REQUIRE(doc["keys"].size() == 1);
+  CHECK(doc["keys"][0]["alg"] == "RS256");
+  CHECK(doc["keys"][0]["kty"] == "RSA");
+  auto v = f.verify(jwks, f.sign("rsa.jws", 0));
+  INFO(v.out << v.err);
+  CHECK(v.exit_code == 0);
+  // A rotation keeps the algorithm verifiers were configured for.
+  REQUIRE(
+      f.run({"signing", "rotate", "--grace", "0", "--passphrase-file", f.dir.file("ca.pass")}, 10)
+          .exit_code == 0);
+  auto after = nlohmann::json::parse(f.run({"signing", "jwks"}, 11).out);
+  for (const auto& k : after["keys"]) {
+    CHECK(k["alg"] == "RS256");
+  }
+  CHECK(f.verify(f.jwks("jwks2.json", 11), f.sign("rsa2.jws", 11)).exit_code == 0);
+}
