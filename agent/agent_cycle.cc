@@ -7,7 +7,9 @@
 
 #include "agent/fleet_probe.h"
 #include "agent/on_change_ledger.h"
+#include "agent/signing_support.h"
 #include "truststore/file_util.h"
+#include "truststore/scope.h"
 
 namespace trustctl::agent {
 
@@ -57,7 +59,7 @@ void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
 }
 
 void AgentDaemon::cycle() {
-  auto snapshot = store_.loadAll();
+  auto snapshot = store_.loadTree();
   if (!snapshot) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (store_error_ != snapshot.error().message) {
@@ -73,8 +75,14 @@ void AgentDaemon::cycle() {
     }
     store_error_.clear();
   }
-  const truststore::StoreState& state = snapshot->state;
+  // Every scope, as one flat state with "<scope>/<name>" names (truststore/scope.h).
+  const truststore::StoreState state = truststore::flattenScopes(snapshot->state);
   fireOnChange(state);
+  // Token-signing rotation is driven by time, not by a command: write what came due.
+  for (const auto& note :
+       writeDueSigningTransitionsInEveryScope(store_, snapshot->state, wallClockNow())) {
+    spdlog::info("{}", note);
+  }
   auto now_wall = wallClockNow();
   auto now = Clock::now();
   std::vector<std::string> due;

@@ -24,5 +24,7 @@ void addCaCommands(CLI::App& app, CliContext& ctx);     // ca create, list, show
 // server-cert add, list, show, remove, path
 void addServerCertCommands(CLI::App& app, CliContext& ctx);
 void addScopeCommands(CLI::App& app, CliContext& ctx);  // scope create, list, show, remove
+// signing init, rotate, advance, jwks, pem, status, sign
+void addSigningCommands(CLI::App& app, CliContext& ctx);
 
 }  // namespace trustctl::agent

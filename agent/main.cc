@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   addCaCommands(app, ctx);
   addServerCertCommands(app, ctx);
   addScopeCommands(app, ctx);
+  addSigningCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

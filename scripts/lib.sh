@@ -16,7 +16,9 @@ TRUSTCTL_DEMO_PACKAGES=(slapd nginx-light python3)
 TRUSTCTL_TEST_PACKAGES=(clang libclang-rt-14-dev slapd ldap-utils nginx-light libbenchmark-dev
   procps psmisc curl time systemd lintian man-db prometheus tinyproxy mitmproxy
   # the runtime matrix ([runtime-matrix]) runs the real client of each runtime (Java: keytool's JDK)
-  python3 nodejs golang-go)
+  python3 nodejs golang-go
+  # token signing ([signing]): an independent JOSE implementation verifies trustctl's JWS
+  python3-jwcrypto)
 
 trustctl_install_packages() {
   local missing=() p

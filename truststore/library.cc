@@ -285,6 +285,13 @@ Result<void> removeEntry(Transaction& tx, const std::string& name, bool force) {
                       "'; use 'trustctl ca remove " + ca_name + "' to remove the CA with its keys");
     }
   }
+  for (const auto& k : tx.state().signing.keys) {
+    if (k.entry == name) {  // verifiers would lose its key from the JWKS without a grace
+      return fail(ErrorCode::EntryInUse, "entry '" + name +
+                                             "' holds a token-signing key; it leaves the library "
+                                             "after a 'trustctl signing rotate' and its grace");
+    }
+  }
   std::vector<std::string> users = tx.state().whereUsed(name);
   if (!users.empty() && !force) {
     return fail(ErrorCode::EntryInUse, "entry '" + name + "' is used by connector(s) " +

@@ -17,6 +17,7 @@
 #include "truststore/file_util.h"
 #include "truststore/scope.h"
 #include "truststore/server_cert.h"
+#include "truststore/signing_files.h"
 #include "truststore/store.h"
 #include "truststore/store_backup.h"
 #include "truststore/store_faults.h"
@@ -29,9 +30,9 @@ namespace trustctl::truststore {
 
 namespace {
 
-// A server's key files keep their 0600 through a backup (server_cert.h).
+// A server's and the token signer's key files keep their 0600 through a backup.
 mode_t restoredFileMode(const std::string& rel) {
-  return isServerSecretFile(rel) ? kServerSecretMode : kStoreFileMode;
+  return isServerSecretFile(rel) || isSigningSecretFile(rel) ? kServerSecretMode : kStoreFileMode;
 }
 
 // Every regular file below `dir` as relative path -> content.

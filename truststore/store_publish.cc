@@ -14,6 +14,7 @@
 #include "truststore/file_util.h"
 #include "truststore/scope.h"
 #include "truststore/server_cert.h"
+#include "truststore/signing_files.h"
 #include "truststore/store.h"
 #include "truststore/store_faults.h"
 #include "truststore/store_files.h"
@@ -146,6 +147,11 @@ Result<void> Store::writeScopeFiles(Transaction& tx, const StoreSnapshot& before
     }
   }
   if (auto r = writeServerCerts(tx, before, work_dir, scope, state); !r) {
+    return r;
+  }
+  // The scope's token-signing files (signing_files.h) in its folder of the generation.
+  std::string folder = work_dir + (prefix.empty() ? "" : "/" + prefix.substr(0, prefix.size() - 1));
+  if (auto r = writeSigningFiles(tx, state, folder); !r) {
     return r;
   }
   return fsyncDir(connectors_dir);

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "truststore/signing_state_json.h"
+
 namespace trustctl::truststore {
 
 using nlohmann::json;
@@ -196,6 +198,9 @@ json stateToJson(const StoreState& state) {
     }
     root["server_certs"] = std::move(servers);
   }
+  if (!state.signing.empty()) {  // absent when empty: older stores read back unchanged
+    root["signing"] = signingToJson(state.signing);
+  }
   return root;
 }
 
@@ -265,6 +270,9 @@ StoreState stateFromJson(const json& root) {
     j.at("created_at").get_to(s.created_at);
     j.at("updated_at").get_to(s.updated_at);
     state.server_certs.emplace(name, std::move(s));
+  }
+  if (root.contains("signing")) {
+    state.signing = signingFromJson(root.at("signing"));
   }
   return state;
 }

@@ -13,6 +13,7 @@
 #include "truststore/error.h"
 #include "truststore/revocation.h"
 #include "truststore/runtime_model.h"
+#include "truststore/signing_keys.h"
 #include "truststore/time_util.h"
 
 namespace trustctl::truststore {
@@ -81,6 +82,7 @@ struct StoreState {
   std::map<std::string, Connector> connectors;
   std::map<std::string, CaRecord> cas;             // absent from state.json when empty
   std::map<std::string, ServerCert> server_certs;  // absent in state.json when empty
+  SigningState signing;                            // token signing; absent when empty
   // The root's only: every other scope's state by path, "vendor/customer-a" (scope.h).
   std::map<std::string, StoreState> scopes;
 

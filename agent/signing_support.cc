@@ -1,0 +1,147 @@
+#include "agent/signing_support.h"
+
+#include "truststore/scope.h"
+
+#include <cstdlib>
+
+#include "truststore/ca_key_file.h"
+#include "truststore/scope.h"
+#include "truststore/secret_wipe.h"
+
+namespace trustctl::agent {
+
+Result<UnixTime> signingNow() {
+  const char* forced = std::getenv("TRUSTCTL_TEST_NOW");
+  if (forced == nullptr || *forced == '\0') {
+    return wallClockNow();
+  }
+  auto t = parseInstant(forced);
+  if (!t) {
+    return fail(ErrorCode::InvalidArgument,
+                "TRUSTCTL_TEST_NOW: not '@<unix seconds>' or an RFC 3339 instant; unset it");
+  }
+  return *t;
+}
+
+std::optional<std::int64_t> parseGrace(const std::string& text) {
+  if (text.empty() || text.size() > 12) {
+    return std::nullopt;
+  }
+  std::int64_t unit = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 's':
+      digits.pop_back();
+      break;
+    case 'm':
+      unit = 60;
+      digits.pop_back();
+      break;
+    case 'h':
+      unit = 3600;
+      digits.pop_back();
+      break;
+    case 'd':
+      unit = 86400;
+      digits.pop_back();
+      break;
+    default:
+      break;
+  }
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::int64_t value = std::stoll(digits) * unit;
+  if (value > 3650LL * 86400) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Result<truststore::SigningIssuer> openSigningIssuer(CliContext& ctx, const std::string& ca_name,
+                                                    const std::string& passphrase_file,
+                                                    truststore::CaKeyType key_type) {
+  // The same steps as `ca issue` (agent/ca_issue_command.cc), kept apart so the two commands
+  // can word their errors for their own options.
+  truststore::Store store = ctx.store();
+  auto snapshot = store.load();
+  if (!snapshot) {
+    return tl::unexpected(snapshot.error());
+  }
+  auto it = snapshot->state.cas.find(ca_name);
+  if (it == snapshot->state.cas.end()) {
+    return fail(ErrorCode::EntryNotFound, "no built-in CA is named '" + ca_name +
+                                              "'; see 'trustctl ca list' or 'trustctl ca create'");
+  }
+  const truststore::Entry* entry = snapshot->state.findEntry(it->second.issuing_entry);
+  if (entry == nullptr || entry->certificates.empty()) {
+    return tl::unexpected(truststore::entryNotFoundError(it->second.issuing_entry));
+  }
+  auto issuing = store.loadCertificate(entry->certificates.front());
+  if (!issuing) {
+    return tl::unexpected(issuing.error());
+  }
+  auto passphrase = truststore::readCaPassphrase(passphrase_file);
+  if (!passphrase) {
+    return tl::unexpected(passphrase.error());
+  }
+  auto key = truststore::loadCaIssuingKey(
+      store.dir(), truststore::caKeyFolderName(store.scope(), ca_name), *passphrase);
+  truststore::wipeSecret(*passphrase);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  if (!(*key)->matches(**issuing)) {
+    return fail(ErrorCode::StoreCorrupt,
+                truststore::caIssuingKeyPath(store.dir(),
+                                             truststore::caKeyFolderName(store.scope(), ca_name)) +
+                    ": does not belong to entry '" + entry->name + "'; restore the CA's files");
+  }
+  return truststore::SigningIssuer{ca_name, *issuing, *key, key_type};
+}
+
+std::string writeDueSigningTransitions(truststore::Store& store,
+                                       const truststore::StoreState& state, UnixTime now) {
+  truststore::SigningState ahead = state.signing;
+  if (!truststore::advanceSigning(ahead, now).changed()) {
+    return "";  // the common case costs no lock
+  }
+  truststore::UpdateOptions options;
+  options.now = now;
+  truststore::SigningAdvance done;
+  auto written = store.update(options, [&](truststore::Transaction& tx) -> Result<void> {
+    auto r = truststore::applySigningAdvance(tx, now);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    done = *r;
+    return {};
+  });
+  if (!written) {
+    return "token signing: could not write the due rotation: " + written.error().message;
+  }
+  std::string line = "token signing:";
+  for (const auto& e : done.activated) {
+    line += " " + e + " now signs;";
+  }
+  for (const auto& e : done.dropped) {
+    line += " " + e + " left the JWKS;";
+  }
+  return line;
+}
+
+std::vector<std::string> writeDueSigningTransitionsInEveryScope(const truststore::Store& store,
+                                                                const truststore::StoreState& tree,
+                                                                UnixTime now) {
+  std::vector<std::string> notes;
+  truststore::forEachScope(tree, [&](const std::string& path, const truststore::StoreState& scope) {
+    truststore::Store scoped(store.dir(), path);
+    std::string note = writeDueSigningTransitions(scoped, scope, now);
+    if (!note.empty()) {
+      notes.push_back(path.empty() ? note : "scope " + path + ": " + note);
+    }
+  });
+  return notes;
+}
+
+}  // namespace trustctl::agent
