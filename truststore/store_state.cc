@@ -191,6 +191,9 @@ std::string serializeState(const StoreState& state) {
                            {"source", s.source},
                            {"created_at", s.created_at},
                            {"updated_at", s.updated_at}};
+      if (!s.served_at.empty()) {  // absent when empty: older readers ignore nothing new
+        servers[name]["served_at"] = s.served_at;
+      }
     }
     root["server_certs"] = std::move(servers);
   }
@@ -267,6 +270,9 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       j.at("source").get_to(s.source);
       j.at("created_at").get_to(s.created_at);
       j.at("updated_at").get_to(s.updated_at);
+      if (j.contains("served_at")) {
+        j.at("served_at").get_to(s.served_at);
+      }
       state.server_certs.emplace(name, std::move(s));
     }
     return state;
