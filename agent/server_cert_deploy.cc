@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <future>
 #include <set>
 
 #include "truststore/file_util.h"
@@ -44,25 +46,47 @@ DeploymentRecords proveServerCerts(const truststore::StoreState& state,
                                    const std::vector<std::string>& names, UnixTime now,
                                    double timeout_seconds) {
   DeploymentRecords out;
+  struct Job {
+    ServerCertDeployment* record;
+    size_t slot;
+    const truststore::ServerCert* cert;
+    truststore::Target target;
+  };
+  std::vector<Job> jobs;
   std::set<std::string> wanted(names.begin(), names.end());
   for (const auto& [name, s] : state.server_certs) {
     if ((!wanted.empty() && wanted.count(name) == 0) || s.served_at.empty()) {
       continue;
     }
-    ServerCertDeployment d{name, serverCertLeaf(state, s), now, {}};
-    for (const auto& url : s.served_at) {
-      auto target = truststore::parseTarget(url);
+    auto& d = out[name];
+    d = ServerCertDeployment{name, serverCertLeaf(state, s), now, {}};
+    d.listeners.resize(s.served_at.size());
+    for (size_t i = 0; i < s.served_at.size(); ++i) {
+      auto target = truststore::parseTarget(s.served_at[i]);
       if (!target) {
-        probes::DeploymentVerdict v;
-        v.url = truststore::redactUrl(url);
-        v.overall_detail = target.error().message;
-        d.listeners.push_back(std::move(v));
+        d.listeners[i].url = truststore::redactUrl(s.served_at[i]);
+        d.listeners[i].overall_detail = target.error().message;
         continue;
       }
-      auto evidence = probes::probeDeployment(*target, s.domains, timeout_seconds);
-      d.listeners.push_back(probes::judgeDeployment(evidence, d.expected_sha256));
+      jobs.push_back({&d, i, &s, *target});
     }
-    out.emplace(name, std::move(d));
+  }
+  // Listeners are proved a batch at a time, each listener's handshakes one after another: a
+  // cycle takes about (domains + 1) x timeout per batch at worst, with few threads.
+  constexpr size_t kParallelListeners = 8;
+  for (size_t start = 0; start < jobs.size(); start += kParallelListeners) {
+    std::vector<std::future<probes::DeploymentEvidence>> running;
+    size_t end = std::min(jobs.size(), start + kParallelListeners);
+    for (size_t j = start; j < end; ++j) {
+      running.push_back(std::async(std::launch::async, [&job = jobs[j], timeout_seconds] {
+        return probes::probeDeployment(job.target, job.cert->domains, timeout_seconds);
+      }));
+    }
+    for (size_t j = start; j < end; ++j) {
+      auto& job = jobs[j];
+      job.record->listeners[job.slot] =
+          probes::judgeDeployment(running[j - start].get(), job.record->expected_sha256);
+    }
   }
   return out;
 }

@@ -33,8 +33,9 @@ using DeploymentRecords = std::map<std::string, ServerCertDeployment>;
 std::string serverCertLeaf(const truststore::StoreState& state, const truststore::ServerCert& s);
 
 // Probes every served_at listener of the named server certificates (all with served_at when
-// `names` is empty), one listener after another, each handshake bounded by
-// `timeout_seconds`. A served_at URL that no longer parses is recorded as unreachable.
+// `names` is empty), up to 8 listeners at a time, each listener's handshakes one after another
+// and each bounded by `timeout_seconds`. A served_at URL that no longer parses is recorded as
+// unreachable.
 DeploymentRecords proveServerCerts(const truststore::StoreState& state,
                                    const std::vector<std::string>& names, UnixTime now,
                                    double timeout_seconds);
