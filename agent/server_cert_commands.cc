@@ -152,7 +152,7 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
                                 a.cert_file, format,    a.replace};
   auto generation = store.update(ctx.updateOptions(), [&](ts::Transaction& tx) -> Result<void> {
     auto added = ts::addServerCert(tx, request);
-    if (added) {
+    if (added && !served_at->empty()) {  // --replace without --served-at keeps the listeners
       tx.state().server_certs.at(a.name).served_at = *served_at;
     }
     return added;

@@ -66,7 +66,11 @@ struct DeployFixture {
     dir.write("fullchain.pem", toPem({ours.leaf.cert, ours.intermediate.cert}));
     dir.write("key.pem", keyPem(ours.leaf.key));
     dir.write("root.pem", toPem({ours.root.cert}));
+    dir.write("theirs-root.pem", toPem({theirs.root.cert}));
+    dir.write("other.pem", toPem({theirs.leaf.cert, theirs.intermediate.cert}));
+    dir.write("other.key", keyPem(theirs.leaf.key));
     REQUIRE(run({"import", dir.file("root.pem"), "--name", "ours-root"}).exit_code == 0);
+    REQUIRE(run({"import", dir.file("theirs-root.pem"), "--name", "theirs-root"}).exit_code == 0);
   }
   static CertOptions opts() {
     CertOptions o;
@@ -178,6 +182,16 @@ TEST_CASE("server-cert check: nothing listening is unreachable; edit changes the
   REQUIRE(edit.exit_code == 0);
   CHECK(f.run({"server-cert", "check"}).exit_code == 0);
   CHECK_THAT(f.listDeployed(), !Catch::Contains("unreachable"));
+  // A replaced certificate keeps its listeners, and its old proof no longer counts.
+  auto replace =
+      f.run({"server-cert", "add", "web", "--domain", "www.dep.test", "--domain", "api.dep.test",
+             "--cert", f.dir.file("other.pem"), "--key", f.dir.file("other.key"), "--replace"});
+  INFO(replace.err);
+  REQUIRE(replace.exit_code == 0);
+  CHECK_THAT(f.listDeployed(), Catch::Contains("not checked"));
+  CHECK(f.run({"server-cert", "check"}).exit_code == 1);
+  CHECK_THAT(f.listDeployed(),
+             Catch::Contains("no: serves SHA-256 " + f.ours.leaf.cert->sha256().substr(0, 16)));
   REQUIRE(f.run({"server-cert", "edit", "web", "--no-served-at"}).exit_code == 0);
   CHECK_THAT(f.listDeployed(), Catch::Contains("not served"));
 }
