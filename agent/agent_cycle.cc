@@ -7,6 +7,7 @@
 
 #include "agent/fleet_probe.h"
 #include "agent/on_change_ledger.h"
+#include "agent/server_cert_view.h"
 #include "agent/signing_support.h"
 #include "truststore/file_util.h"
 #include "truststore/scope.h"
@@ -35,7 +36,90 @@ long descriptorHeadroom(long* limit) {
   return *limit - open;
 }
 
+// What a proof depends on: a new leaf, listener or domain is proved at once, not at the next
+// interval.
+std::string deployFingerprint(const truststore::StoreState& state) {
+  std::string out;
+  for (const auto& [name, s] : state.server_certs) {
+    out += name + "=" + serverCertLeaf(state, s);
+    for (const auto& u : s.served_at) {
+      out += "," + u;
+    }
+    for (const auto& d : s.domains) {
+      out += ";" + d;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+ServerCertMetric metricFor(const truststore::StoreState& state, const truststore::ServerCert& s,
+                           const DeploymentRecords& records) {
+  ServerCertMetric m;
+  m.name = s.name;
+  std::string leaf = serverCertLeaf(state, s);
+  if (auto it = state.certificates.find(leaf); it != state.certificates.end()) {
+    m.expires_at = it->second.not_after;
+  }
+  auto r = records.find(s.name);
+  if (s.served_at.empty() || r == records.end() || r->second.expected_sha256 != leaf) {
+    return m;
+  }
+  m.checked_at = r->second.checked_at;
+  for (const auto& v : r->second.listeners) {
+    ServerCertMetric::Listener l{v.url, !v.domains.empty(), {}};
+    for (const auto& d : s.domains) {
+      for (const auto& one : v.domains) {
+        if (one.sni == probes::sniForDomain(d)) {
+          l.reachable = l.reachable && one.state != probes::DeployState::Unreachable;
+          l.domains.emplace_back(d, one.state == probes::DeployState::Yes);
+        }
+      }
+    }
+    m.listeners.push_back(std::move(l));
+  }
+  return m;
+}
+
 }  // namespace
+
+void AgentDaemon::proveDeployments(const truststore::StoreState& state, UnixTime now) {
+  if (!deployments_loaded_) {
+    auto loaded = loadDeployments(store_.dir());
+    if (!loaded) {
+      spdlog::warn("{}", loaded.error().message);
+    }
+    deployments_ = loaded ? std::move(*loaded) : DeploymentRecords{};
+    deployments_loaded_ = true;
+  }
+  std::string fingerprint = deployFingerprint(state);
+  if (fingerprint != deploy_fingerprint_ || Clock::now() >= next_deploy_due_) {
+    auto proved = proveServerCerts(state, {}, now, config_.agent.probe_timeout_seconds);
+    for (const auto& line : deploymentChanges(deployments_, proved)) {
+      spdlog::warn("{}", line);
+    }
+    deployments_ = std::move(proved);  // server certificates removed since drop out
+    if (auto saved = saveDeployments(store_.dir(), deployments_); !saved) {
+      spdlog::error("{}", saved.error().message);
+    }
+    deploy_fingerprint_ = fingerprint;
+    next_deploy_due_ =
+        Clock::now() + std::chrono::seconds(config_.agent.default_probe_interval_seconds);
+  }
+  std::vector<ServerCertMetric> metrics;
+  nlohmann::json rows = nlohmann::json::array();
+  std::int64_t window = std::int64_t{config_.expiry.warning_days} * 86400;
+  for (const auto& [name, s] : state.server_certs) {
+    metrics.push_back(metricFor(state, s, deployments_));
+    auto j = serverCertJson(state, s, now, window);
+    auto r = deployments_.find(name);
+    j["deployment"] = r == deployments_.end() ? nlohmann::json() : deploymentJson(r->second);
+    rows.push_back(std::move(j));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  counters_.server_certs = std::move(metrics);
+  server_certs_json_ = std::move(rows);
+}
 
 void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
   auto fired = OnChangeLedger(store_).fireChanged(state, config::allConnectors(config_),
@@ -156,6 +240,7 @@ void AgentDaemon::cycle() {
                                            static_cast<long>(interval * 1000 * jitter(random_)));
     }
   }
+  proveDeployments(state, now_wall);
   probes::FleetStatus fleet;
   fleet.generated_at = now_wall;
   for (const auto& [name, connector] : state.connectors) {
@@ -180,6 +265,7 @@ void AgentDaemon::publish(probes::FleetStatus fleet) {
   nlohmann::json json = probes::fleetStatusJson(fleet);
   // `trustctl status` warns when it reads a file older than this: the agent is not running.
   json["stale_after"] = formatRfc3339(fleet.generated_at + max_cycle_age_.count() / 1000);
+  json["server_certs"] = server_certs_json_;
   std::string text = json.dump(2) + "\n";
   status_ = std::move(fleet);
   lock.unlock();

@@ -16,6 +16,7 @@
 #include "agent/agent_metrics.h"
 #include "agent/cli_context.h"
 #include "agent/http_listener.h"
+#include "agent/server_cert_deploy.h"
 #include "agent/systemd_notify.h"
 #include "agent/tls_cert_watcher.h"
 #include "config/config_file.h"
@@ -49,6 +50,8 @@ class AgentDaemon {
   void cycle();
   void fireOnChange(const truststore::StoreState& state);
   void publish(probes::FleetStatus fleet);
+  // Proves the server certificates' deployments when due (agent_cycle.cc); main loop only.
+  void proveDeployments(const truststore::StoreState& state, UnixTime now);
   void applyPending();  // the main loop takes a reloaded config; holds mutex_
   void serveHttp();
   bool startTls();  // false: logged, the agent exits 2
@@ -64,6 +67,10 @@ class AgentDaemon {
   std::map<std::string, Clock::time_point> next_due_;
   std::map<std::string, std::vector<probes::TargetStatus>> targets_;
   std::mt19937 random_{std::random_device{}()};
+  DeploymentRecords deployments_;  // the last proofs, from <store>/deployments.json at start
+  bool deployments_loaded_ = false;
+  std::string deploy_fingerprint_;  // what was proved: names, leaves, served_at, domains
+  Clock::time_point next_deploy_due_{};
   SystemdNotifier notifier_;
   HttpListener listener_;
 
@@ -73,6 +80,7 @@ class AgentDaemon {
   bool hup_ = false;
   std::optional<config::ConfigFile> pending_;
   std::optional<probes::FleetStatus> status_;
+  nlohmann::json server_certs_json_ = nlohmann::json::array();  // for agent-status.json
   AgentCounters counters_;
   std::string store_error_;
   std::optional<Clock::time_point> last_cycle_;

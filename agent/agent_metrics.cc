@@ -16,6 +16,69 @@ void sample(std::string& out, const std::string& name_and_labels, double value) 
   out += name_and_labels + " " + number + "\n";
 }
 
+// A Prometheus label value: backslash, quote and newline escaped.
+std::string label(const std::string& v) {
+  std::string out;
+  for (char ch : v) {
+    if (ch == '\\' || ch == '"') {
+      out += '\\';
+      out += ch;
+    } else if (ch == '\n') {
+      out += "\\n";
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+void serverCertMetrics(std::string& out, const std::vector<ServerCertMetric>& certs) {
+  if (certs.empty()) {
+    return;
+  }
+  family(out, "trustctl_server_cert_expiry_timestamp_seconds", "gauge",
+         "When the server certificate's leaf expires (Unix time).");
+  for (const auto& c : certs) {
+    if (c.expires_at > 0) {
+      sample(out,
+             "trustctl_server_cert_expiry_timestamp_seconds{server_cert=\"" + label(c.name) + "\"}",
+             static_cast<double>(c.expires_at));
+    }
+  }
+  family(out, "trustctl_server_cert_deployed", "gauge",
+         "1 when the listener presented exactly this certificate for the domain's SNI, else 0.");
+  for (const auto& c : certs) {
+    for (const auto& l : c.listeners) {
+      for (const auto& [domain, yes] : l.domains) {
+        sample(out,
+               "trustctl_server_cert_deployed{server_cert=\"" + label(c.name) + "\",domain=\"" +
+                   label(domain) + "\",url=\"" + label(l.url) + "\"}",
+               yes ? 1 : 0);
+      }
+    }
+  }
+  family(out, "trustctl_server_cert_listener_reachable", "gauge",
+         "1 when the listener presented a certificate to every handshake, 0 when unreachable.");
+  for (const auto& c : certs) {
+    for (const auto& l : c.listeners) {
+      sample(out,
+             "trustctl_server_cert_listener_reachable{server_cert=\"" + label(c.name) +
+                 "\",url=\"" + label(l.url) + "\"}",
+             l.reachable ? 1 : 0);
+    }
+  }
+  family(out, "trustctl_server_cert_last_check_timestamp_seconds", "gauge",
+         "When the agent last proved where the server certificate is deployed (Unix time).");
+  for (const auto& c : certs) {
+    if (c.checked_at > 0) {
+      sample(out,
+             "trustctl_server_cert_last_check_timestamp_seconds{server_cert=\"" + label(c.name) +
+                 "\"}",
+             static_cast<double>(c.checked_at));
+    }
+  }
+}
+
 }  // namespace
 
 std::string agentMetricsText(const AgentCounters& c) {
@@ -74,6 +137,7 @@ std::string agentMetricsText(const AgentCounters& c) {
          "files.");
   sample(out, "trustctl_agent_descriptor_exhaustion_total",
          static_cast<double>(c.http.descriptor_exhaustion + c.descriptor_exhaustion));
+  serverCertMetrics(out, c.server_certs);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // trustctl server-cert: certificates this host's servers present (issue 15), uploaded with
 // their key, checked before anything is stored, and written where a server loads them.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -7,6 +8,8 @@
 
 #include "agent/cli_context.h"
 #include "agent/commands.h"
+#include "agent/server_cert_deploy.h"
+#include "agent/server_cert_view.h"
 #include "agent/table.h"
 #include "probes/catalog.h"
 #include "truststore/certificate_status.h"
@@ -27,6 +30,7 @@ struct ServerCertArgs {
   std::string key_file;
   std::vector<std::string> ca_files;
   std::vector<std::string> catalogs;
+  std::vector<std::string> served_at;
   std::string file;  // `path --file`
   bool replace = false;
   PasswordOptions password;
@@ -34,13 +38,6 @@ struct ServerCertArgs {
 
 const char* const kFiles[] = {ts::kServerFullchainFile, ts::kServerKeyFile, ts::kServerChainFile,
                               ts::kServerCertFile, ts::kServerBundleFile};
-
-std::string sourceLabel(const std::string& source) {
-  if (source == "ca") {
-    return "Built-in CA";
-  }
-  return source == "acme" ? "ACME" : "User Provided";
-}
 
 // Certificates from the cert file and the --ca files, and the key (from --key or a PKCS#12).
 Result<ts::ServerCertInput> readInput(CliContext& ctx, const ServerCertArgs& a,
@@ -121,6 +118,11 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
     ctx.fail(ts::invalidNameError("server certificate", a.name));
     return;
   }
+  auto served_at = normalizeServedAt(a.served_at);
+  if (!served_at) {
+    ctx.fail(served_at.error());
+    return;
+  }
   ts::InputFormat format = ts::InputFormat::Pem;
   auto input = readInput(ctx, a, &format);
   if (!input) {
@@ -148,8 +150,13 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
   }
   ts::ServerCertRequest request{a.name,      a.domains, *checked, input->key,
                                 a.cert_file, format,    a.replace};
-  auto generation = store.update(
-      ctx.updateOptions(), [&](ts::Transaction& tx) { return ts::addServerCert(tx, request); });
+  auto generation = store.update(ctx.updateOptions(), [&](ts::Transaction& tx) -> Result<void> {
+    auto added = ts::addServerCert(tx, request);
+    if (added && !served_at->empty()) {  // --replace without --served-at keeps the listeners
+      tx.state().server_certs.at(a.name).served_at = *served_at;
+    }
+    return added;
+  });
   if (!generation) {
     ctx.fail(generation.error());
     return;
@@ -181,55 +188,19 @@ void runAdd(CliContext& ctx, const ServerCertArgs& a) {
   std::cout << "  files in " << dir << "\n";
 }
 
-nlohmann::json serverJson(const ts::StoreState& state, const ts::ServerCert& s, UnixTime now,
-                          std::int64_t window) {
-  const ts::Entry* e = state.findEntry(s.entry);
-  nlohmann::json j{{"name", s.name},   {"domains", s.domains},       {"source", s.source},
-                   {"entry", s.entry}, {"created_at", s.created_at}, {"updated_at", s.updated_at}};
-  if (e != nullptr && !e->certificates.empty()) {
-    const auto& leaf = state.certificates.at(e->certificates.front());
-    auto status = ts::assessCertificate(leaf, now, window, false);
-    j["subject_cn"] = leaf.subject_cn;
-    j["sha256"] = leaf.sha256;
-    j["not_before"] = leaf.not_before;
-    j["not_after"] = leaf.not_after;
-    j["days_left"] = (leaf.not_after - now) / 86400;
-    j["status"] = std::string(ts::certificateHealthName(status.health));
-    j["chain"] = e->certificates;
-  }
-  return j;
-}
-
 void runList(CliContext& ctx) {
-  auto snapshot = ctx.store().load();
+  ts::Store store = ctx.store();
+  auto snapshot = store.load();
   if (!snapshot) {
     ctx.fail(snapshot.error());
     return;
   }
-  UnixTime now = wallClockNow();
-  nlohmann::json all = nlohmann::json::array();
-  Table table({"Domain", "Name", "Source", "Subject CN", "Issued On", "Expires On", "Status"});
-  for (const auto& [name, s] : snapshot->state.server_certs) {
-    auto j = serverJson(snapshot->state, s, now, ctx.expiringWindowSeconds());
-    all.push_back(j);
-    bool known = j.contains("status");
-    for (const auto& d : s.domains) {
-      table.addRow({d, name, sourceLabel(s.source),
-                    known ? j["subject_cn"].get<std::string>() : "?",
-                    known ? formatDate(j["not_before"].get<UnixTime>()) : "?",
-                    known ? formatDate(j["not_after"].get<UnixTime>()) : "?",
-                    known ? j["status"].get<std::string>() + " (" +
-                                std::to_string(j["days_left"].get<std::int64_t>()) + " days left)"
-                          : "entry missing"});
-    }
+  auto records = loadDeployments(store.dir());
+  if (!records) {
+    std::cerr << "trustctl: warning: " << records.error().message << "\n";
+    records = DeploymentRecords{};
   }
-  if (ctx.options.json) {
-    ctx.printJson(all);
-  } else if (table.empty()) {
-    std::cout << "No server certificates; add one with 'trustctl server-cert add'\n";
-  } else {
-    table.print(std::cout);
-  }
+  printServerCertTable(ctx, snapshot->state, *records, {});
 }
 
 void runShow(CliContext& ctx, const std::string& name) {
@@ -244,7 +215,7 @@ void runShow(CliContext& ctx, const std::string& name) {
     ctx.fail(ts::serverCertNotFoundError(name));
     return;
   }
-  auto j = serverJson(snapshot->state, it->second, wallClockNow(), ctx.expiringWindowSeconds());
+  auto j = serverCertJson(snapshot->state, it->second, wallClockNow(), ctx.expiringWindowSeconds());
   j["path"] = store.serverCertPath(name);
   if (ctx.options.json) {
     ctx.printJson(j);
@@ -253,6 +224,9 @@ void runShow(CliContext& ctx, const std::string& name) {
   std::cout << ctx.bold(name) << "  (" << sourceLabel(it->second.source) << ")\n";
   for (const auto& d : it->second.domains) {
     std::cout << "  domain       " << d << "\n";
+  }
+  for (const auto& u : it->second.served_at) {
+    std::cout << "  served at    " << u << "\n";
   }
   if (j.contains("chain")) {
     for (const auto& sha : j["chain"]) {
@@ -323,6 +297,8 @@ void addServerCertCommands(CLI::App& app, CliContext& ctx) {
       "--password-file pw.txt\n"
       "  trustctl server-cert add web --domain www.example.com --cert new.pem --key new.key "
       "--ca chain.pem --replace\n"
+      "  trustctl server-cert edit web --served-at https://www.example.com:443\n"
+      "  trustctl server-cert check web\n"
       "  trustctl server-cert list\n"
       "  nginx: ssl_certificate \"$(trustctl server-cert path web --file fullchain.pem)\";");
   auto a = std::make_shared<ServerCertArgs>();
@@ -344,6 +320,9 @@ void addServerCertCommands(CLI::App& app, CliContext& ctx) {
   add->add_option("--password-file", a->password.file, "File whose first line is the password");
   add->add_option("--password-env", a->password.env, "Environment variable holding it");
   add->add_flag("--replace", a->replace, "Replace the server certificate of that name");
+  add->add_option("--served-at", a->served_at,
+                  "Listener serving it (https://host:port, ldaps://...), proved by "
+                  "'server-cert check' and the agent (repeat)");
   add->callback([&ctx, a] { runAdd(ctx, *a); });
 
   group->add_subcommand("list", "Server certificates, one row per domain")->callback([&ctx] {
@@ -361,6 +340,7 @@ void addServerCertCommands(CLI::App& app, CliContext& ctx) {
                    "fullchain.pem, privkey.pem, chain.pem, cert.pem or "
                    "bundle.p12");
   path->callback([&ctx, a] { runPath(ctx, *a); });
+  addServerCertDeployCommands(group, ctx);
 }
 
 }  // namespace trustctl::agent

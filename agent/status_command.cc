@@ -9,6 +9,8 @@
 #include "agent/cli_context.h"
 #include "agent/commands.h"
 #include "agent/fleet_probe.h"
+#include "agent/server_cert_deploy.h"
+#include "agent/server_cert_view.h"
 #include "agent/table.h"
 #include "config/config_file.h"
 #include "truststore/file_util.h"
@@ -19,6 +21,47 @@ namespace {
 
 std::string day(const nlohmann::json& rfc3339) {
   return rfc3339.is_string() ? rfc3339.get<std::string>().substr(0, 10) : "-";
+}
+
+// The server certificates' rows (agent/server_cert_view.h JSON with "deployment"): one line
+// per domain and listener. Exit 1 when one is expired or critical or not proven deployed.
+int printServerCerts(const CliContext& ctx, const nlohmann::json& rows, int exit_code) {
+  Table table({"DOMAIN", "NAME", "SUBJECT CN", "EXPIRES ON", "STATUS", "LISTENER", "DEPLOYED"});
+  for (const auto& r : rows) {
+    std::string status = r.value("status", "entry missing");
+    exit_code = status == "ok" || status == "expiring" ? exit_code : kExitProblem;
+    std::string expires =
+        r.contains("not_after") ? formatDate(r["not_after"].get<UnixTime>()) : "-";
+    const auto& d = r.contains("deployment") ? r["deployment"] : nlohmann::json();
+    bool current = d.is_object() && d.value("expected_sha256", "") == r.value("sha256", "");
+    for (const auto& domain : r.at("domains")) {
+      std::string sni = probes::sniForDomain(domain.get<std::string>());
+      if (!current || d["listeners"].empty()) {
+        table.addRow({domain, r.at("name"), r.value("subject_cn", "-"), expires, status, "-",
+                      r.at("served_at").empty() ? "not served" : "not checked"});
+        continue;
+      }
+      for (const auto& l : d["listeners"]) {
+        std::string deployed = "unreachable";
+        for (const auto& one : l.at("domains")) {
+          if (one.at("sni") == sni) {
+            deployed = one.at("state") == "no"
+                           ? "no: serves SHA-256 " +
+                                 one.at("detail").get<std::string>().substr(0, 16) + "… instead"
+                           : one.at("state").get<std::string>();
+          }
+        }
+        exit_code = deployed == "yes" ? exit_code : kExitProblem;
+        table.addRow({domain, r.at("name"), r.value("subject_cn", "-"), expires, status,
+                      l.at("url"), deployed == "yes" ? ctx.green(deployed) : ctx.red(deployed)});
+      }
+    }
+  }
+  if (!table.empty()) {
+    std::cout << "\n" << ctx.bold("server certificates") << "\n";
+    table.print(std::cout);
+  }
+  return exit_code;
 }
 
 int printStatus(const CliContext& ctx, const nlohmann::json& fleet) {
@@ -66,6 +109,9 @@ int printStatus(const CliContext& ctx, const nlohmann::json& fleet) {
     }
     if (!certs.empty())
       certs.print(std::cout);
+  }
+  if (fleet.contains("server_certs")) {
+    exit_code = printServerCerts(ctx, fleet.at("server_certs"), exit_code);
   }
   return exit_code;
 }
@@ -117,6 +163,20 @@ void runStatus(CliContext& ctx, bool live, const std::string& config_path) {
     }
     probes::computeForecast(status);
     fleet = probes::fleetStatusJson(status);
+    // Proved now like the agent does, and recorded like `server-cert check`.
+    auto records = proveServerCerts(snapshot->state, {}, options.now, 5);
+    if (auto saved = saveDeployments(store.dir(), records); !saved) {
+      std::cerr << "trustctl: warning: " << saved.error().message << "\n";
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [name, sc] : snapshot->state.server_certs) {
+      auto j = serverCertJson(snapshot->state, sc, options.now,
+                              std::int64_t{options.thresholds.warning_days} * 86400);
+      auto r = records.find(name);
+      j["deployment"] = r == records.end() ? nlohmann::json() : deploymentJson(r->second);
+      rows.push_back(std::move(j));
+    }
+    fleet["server_certs"] = std::move(rows);
   } else {
     std::string path = store.dir() + "/agent-status.json";
     auto text = truststore::readWholeFile(path);

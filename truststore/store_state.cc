@@ -195,6 +195,9 @@ json stateToJson(const StoreState& state) {
                            {"source", s.source},
                            {"created_at", s.created_at},
                            {"updated_at", s.updated_at}};
+      if (!s.served_at.empty()) {  // absent when empty: older readers ignore nothing new
+        servers[name]["served_at"] = s.served_at;
+      }
     }
     root["server_certs"] = std::move(servers);
   }
@@ -269,6 +272,9 @@ StoreState stateFromJson(const json& root) {
     j.at("source").get_to(s.source);
     j.at("created_at").get_to(s.created_at);
     j.at("updated_at").get_to(s.updated_at);
+    if (j.contains("served_at")) {
+      j.at("served_at").get_to(s.served_at);
+    }
     state.server_certs.emplace(name, std::move(s));
   }
   if (root.contains("signing")) {

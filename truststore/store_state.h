@@ -73,6 +73,10 @@ struct ServerCert {
   std::string source = "user";  // "user" (uploaded), "ca" (built-in CA), "acme"
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
+  // Listeners that serve it (target URLs: https://, ldaps://, ldap://), where the agent proves
+  // the deployment; absent in state.json when empty. Last, so aggregate initializers of the
+  // fields above stay valid.
+  std::vector<std::string> served_at;
 };
 
 struct StoreState {

@@ -260,7 +260,8 @@ TEST_CASE("ServerCert: the record round-trips through state.json, absent when no
           "[server-cert][truststore]") {
   StoreState state;
   CHECK(serializeState(state).find("server_certs") == std::string::npos);
-  state.server_certs["web"] = ServerCert{"web", {"a.test", "*.a.test"}, "srv.web", "user", 5, 6};
+  state.server_certs["web"] =
+      ServerCert{"web", {"a.test", "*.a.test"}, "srv.web", "user", 5, 6, {}};
   auto back = parseState(serializeState(state), "state.json");
   REQUIRE(back);
   REQUIRE(back->server_certs.count("web") == 1);
