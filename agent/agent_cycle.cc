@@ -7,6 +7,7 @@
 
 #include "agent/fleet_probe.h"
 #include "agent/on_change_ledger.h"
+#include "agent/server_cert_renew.h"
 #include "truststore/file_util.h"
 
 namespace trustctl::agent {
@@ -38,8 +39,14 @@ long descriptorHeadroom(long* limit) {
 void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
   auto fired =
       OnChangeLedger(store_).fireChanged(state, config_.connectors, std::chrono::seconds(120));
-  if (!fired) {
-    spdlog::warn("{}", fired.error().message);
+  // Server certificates' on_change (new files after an apply, an upload or a renewal).
+  auto servers = OnChangeLedger(store_).fireServerCertsChanged(state, config_.server_certs,
+                                                               std::chrono::seconds(120));
+  if (fired && servers) {
+    fired->insert(fired->end(), servers->begin(), servers->end());
+  }
+  if (!fired || !servers) {
+    spdlog::warn("{}", (!fired ? fired.error() : servers.error()).message);
     return;
   }
   for (const auto& f : *fired) {
@@ -57,6 +64,8 @@ void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
 }
 
 void AgentDaemon::cycle() {
+  // Renewals first, so this cycle's snapshot deploys them (files, then on_change below).
+  renewDueServerCerts(store_, config_.agent.ca_passphrase_file, wallClockNow());
   auto snapshot = store_.load();
   if (!snapshot) {
     std::lock_guard<std::mutex> lock(mutex_);

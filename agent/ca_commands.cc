@@ -239,6 +239,9 @@ void runShow(CliContext& ctx, const CaArgs& args) {
 void runCaIssue(CliContext& ctx, const std::string& ca, truststore::LeafRequest request,
                 const std::string& entry, const std::string& passphrase_file, bool server_cert);
 
+// Defined in ca_rotate_command.cc.
+void addCaRotateCommand(CLI::App& group, CliContext& ctx);
+
 void addCaCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<CaArgs>();
   CLI::App* group = app.add_subcommand("ca", "The built-in CA: a root and an issuing CA");
@@ -316,6 +319,7 @@ void addCaCommands(CLI::App& app, CliContext& ctx) {
     request.key = *truststore::caKeyTypeFromName(args->key);
     runCaIssue(ctx, args->name, request, args->entry, args->passphrase_file, args->server_cert);
   });
+  addCaRotateCommand(*group, ctx);
 }
 
 }  // namespace trustctl::agent

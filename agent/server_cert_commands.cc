@@ -7,6 +7,7 @@
 
 #include "agent/cli_context.h"
 #include "agent/commands.h"
+#include "agent/server_cert_renew.h"
 #include "agent/table.h"
 #include "probes/catalog.h"
 #include "truststore/certificate_status.h"
@@ -361,6 +362,7 @@ void addServerCertCommands(CLI::App& app, CliContext& ctx) {
                    "fullchain.pem, privkey.pem, chain.pem, cert.pem or "
                    "bundle.p12");
   path->callback([&ctx, a] { runPath(ctx, *a); });
+  addServerCertRenewCommand(*group, ctx);
 }
 
 }  // namespace trustctl::agent

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_source.h"
+#include "config/server_cert_config.h"
 #include "config/table_reader.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
@@ -19,9 +20,7 @@ namespace trustctl::config {
 namespace {
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path[0] == '/')
-    return path;
-  return base_dir + "/" + path;
+  return resolvePath(base_dir, path);
 }
 
 // The entry's password, from its file (first line) or environment variable; never inline.
@@ -246,7 +245,8 @@ void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Pro
 }
 
 void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& cfg, Problems& p) {
-  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors"}, p);
+  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors", "server_certs"},
+                  p);
   auto table = [&](const char* key) -> const toml::table* {
     const toml::node* n = root.get(key);
     if (n && !n->is_table()) {
@@ -263,7 +263,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
   if (const toml::table* t = table("agent")) {
     TableReader r(*t, "[agent]",
                   {"listen", "default_probe_interval_seconds", "max_parallel_probes",
-                   "probe_timeout_seconds"},
+                   "probe_timeout_seconds", "ca_passphrase_file"},
                   p);
     cfg.agent.listen = r.string("listen").value_or(cfg.agent.listen);
     cfg.agent.default_probe_interval_seconds =
@@ -271,11 +271,15 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
     cfg.agent.max_parallel_probes =
         static_cast<int>(r.integer("max_parallel_probes", 1, 1024).value_or(64));
     cfg.agent.probe_timeout_seconds = r.number("probe_timeout_seconds", 0.1, 300).value_or(10);
+    cfg.agent.ca_passphrase_file = resolvePath(base, r.string("ca_passphrase_file").value_or(""));
   }
   if (const toml::table* t = table("entries"))
     readEntries(*t, base, cfg, p);
   if (const toml::table* t = table("connectors"))
     readConnectors(*t, base, cfg, p);
+  if (const toml::table* t = table("server_certs")) {
+    readServerCerts(*t, base, cfg, p);
+  }
 }
 
 }  // namespace
@@ -326,16 +330,23 @@ Result<ConfigFile> loadConfig(const std::string& path,
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }
+  bool has_on_change = false;
+  for (const auto& s : cfg.server_certs) {
+    has_on_change = has_on_change || !s.on_change.empty();
+  }
   for (const auto& c : cfg.connectors) {
-    if (!c.on_change.empty()) {
-      if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
-        return tl::unexpected(safe.error());
-      }
-      break;
+    has_on_change = has_on_change || !c.on_change.empty();
+  }
+  if (has_on_change) {
+    if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
+      return tl::unexpected(safe.error());
     }
   }
   for (auto& e : cfg.entries)
     loadMaterial(e, p);
+  for (auto& s : cfg.server_certs) {
+    loadServerCertMaterial(s, p);
+  }
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }

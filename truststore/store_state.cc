@@ -191,6 +191,13 @@ std::string serializeState(const StoreState& state) {
                            {"source", s.source},
                            {"created_at", s.created_at},
                            {"updated_at", s.updated_at}};
+      // Only what the built-in CA issued has them: user uploads read back unchanged.
+      if (!s.issuer.empty()) {
+        servers[name]["issuer"] = s.issuer;
+        servers[name]["profile"] = s.profile;
+        servers[name]["validity_days"] = s.validity_days;
+        servers[name]["key_algorithm"] = s.key_algorithm;
+      }
     }
     root["server_certs"] = std::move(servers);
   }
@@ -267,6 +274,12 @@ Result<StoreState> parseState(std::string_view text, const std::string& label) {
       j.at("source").get_to(s.source);
       j.at("created_at").get_to(s.created_at);
       j.at("updated_at").get_to(s.updated_at);
+      if (j.contains("issuer")) {
+        j.at("issuer").get_to(s.issuer);
+        j.at("profile").get_to(s.profile);
+        j.at("validity_days").get_to(s.validity_days);
+        j.at("key_algorithm").get_to(s.key_algorithm);
+      }
       state.server_certs.emplace(name, std::move(s));
     }
     return state;

@@ -72,6 +72,11 @@ struct ServerCert {
   std::string source = "user";  // "user" (uploaded), "ca" (built-in CA), "acme"
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
+  // Source "ca": what re-issuing it takes (renewal.h). Absent from state.json when unset.
+  std::string issuer{};            // the built-in CA's name
+  std::string profile{};           // "tls-server"
+  std::int64_t validity_days = 0;  // as requested; 0 = the CA's default
+  std::string key_algorithm{};     // "ec" or "rsa", the leaf's own key
 };
 
 struct StoreState {
