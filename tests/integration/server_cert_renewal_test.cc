@@ -14,6 +14,7 @@
 #include "tests/support/bounded_run.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/servers.h"
+#include "truststore/file_util.h"
 #include "truststore/store.h"
 
 using namespace trustctl;
@@ -205,4 +206,39 @@ TEST_CASE("server-cert renew: on_change reloads nginx, which then serves the new
   CHECK(waitServed(second) == second);
   // Once per change: the next apply does not reload again.
   CHECK(f.ok({"apply", config}).out.find("on_change") == std::string::npos);
+}
+
+TEST_CASE("agent: renews a due server certificate by itself and runs its on_change once",
+          "[renewal][agent][net]") {
+  RenewFixture f;
+  f.issue("web", 60);
+  std::string first = fileSha(f.file("web", "cert.pem"));
+  int port = freeLoopbackPort();
+  std::string reloads = f.dir.file("reloads.log");
+  std::string cfg = f.dir.write(
+      "trustctl.toml", "[agent]\nlisten = \"127.0.0.1:" + std::to_string(port) +
+                           "\"\nca_passphrase_file = \"" + f.pass +
+                           "\"\n[server_certs.web]\ndomains = [\"web.test\"]\nissuer = \"corp\"\n"
+                           "on_change = \"echo $TRUSTCTL_SERVER_CERT >> " +
+                           reloads + "\"\n");
+  ServerProcess agent({trustctlPath(), "--store", f.store, "agent", "--config", cfg},
+                      f.dir.file("agent.log"));
+  auto lines = [&] {
+    auto text = truststore::readWholeFile(reloads);
+    return text ? lineCount(*text) : 0;
+  };
+  bool reloaded = false;
+  for (int i = 0; i < 300 && !reloaded; ++i) {  // bounded: 30 s
+    reloaded = lines() >= 1;
+    if (!reloaded) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  INFO(agent.logTail());
+  REQUIRE(reloaded);
+  CHECK(fileSha(f.file("web", "cert.pem")) != first);
+  // Renewed for a full lifetime: later cycles neither renew nor reload again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  CHECK(lines() == 1);
+  CHECK(agent.logTail().find("renewed server certificate web") != std::string::npos);
 }
