@@ -110,4 +110,11 @@ TEST_CASE("Config: server certificates are added, kept, replaced and pruned as p
                                         .out);
   REQUIRE(json["plan"].contains("server_certs"));
   CHECK(json["plan"]["server_certs"][0]["action"] == "remove");
+  // Its entry goes with it, not as an entry of the file's own.
+  CHECK(json["plan"]["entries"].dump().find("srv.web") == std::string::npos);
+  auto pruned = f.run({"apply", f.dir.file("empty.toml"), "--prune", "--yes"});
+  INFO(pruned.err);
+  CHECK(pruned.exit_code == 0);
+  CHECK(f.run({"server-cert", "show", "web"}).exit_code != 0);
+  CHECK(f.run({"show", "srv.web"}).exit_code != 0);
 }
