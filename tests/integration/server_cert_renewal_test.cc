@@ -152,6 +152,10 @@ TEST_CASE("ca rotate: old and new leaves verify to the same root, new issues use
   CHECK(fileSha(f.file("new", "chain.pem")) != fileSha(old_chain));
   // The old issuing CA stays: the chains it signed still have it.
   CHECK(f.run({"show", "corp-issuing"}).exit_code == 0);
+  f.issue("kept", 0);
+  auto shown = nlohmann::json::parse(f.ok({"--json", "ca", "show", "corp"}).out);
+  CHECK(shown["issuing_entry"] == "corp-issuing-g2");
+  CHECK(shown["issued"].size() == 3);  // old (renewed onto G2), new, kept
 }
 
 TEST_CASE("server-cert renew: on_change reloads nginx, which then serves the new leaf",
