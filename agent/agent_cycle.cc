@@ -7,6 +7,7 @@
 
 #include "agent/fleet_probe.h"
 #include "agent/on_change_ledger.h"
+#include "agent/server_cert_renew.h"
 #include "agent/server_cert_view.h"
 #include "agent/signing_support.h"
 #include "truststore/file_util.h"
@@ -124,8 +125,14 @@ void AgentDaemon::proveDeployments(const truststore::StoreState& state, UnixTime
 void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
   auto fired = OnChangeLedger(store_).fireChanged(state, config::allConnectors(config_),
                                                   std::chrono::seconds(120));
-  if (!fired) {
-    spdlog::warn("{}", fired.error().message);
+  // Server certificates' on_change (new files after an apply, an upload or a renewal).
+  auto servers = OnChangeLedger(store_).fireServerCertsChanged(state, config_.server_certs,
+                                                               std::chrono::seconds(120));
+  if (fired && servers) {
+    fired->insert(fired->end(), servers->begin(), servers->end());
+  }
+  if (!fired || !servers) {
+    spdlog::warn("{}", (!fired ? fired.error() : servers.error()).message);
     return;
   }
   for (const auto& f : *fired) {
@@ -143,7 +150,22 @@ void AgentDaemon::fireOnChange(const truststore::StoreState& state) {
 }
 
 void AgentDaemon::cycle() {
+  // Renewals first, in every scope that has server certificates, so this cycle's snapshot
+  // deploys them (files, then on_change below).
   auto snapshot = store_.loadTree();
+  int renewed = 0;
+  if (snapshot) {
+    truststore::forEachScope(snapshot->state, [&](const std::string& path,
+                                                  const truststore::StoreState& scope) {
+      if (!scope.server_certs.empty()) {
+        truststore::Store scoped(store_.dir(), path);
+        renewed += renewDueServerCerts(scoped, config_.agent.ca_passphrase_file, wallClockNow());
+      }
+    });
+  }
+  if (renewed > 0) {
+    snapshot = store_.loadTree();
+  }
   if (!snapshot) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (store_error_ != snapshot.error().message) {

@@ -137,10 +137,18 @@ void runApply(CliContext& ctx, const ApplyArgs& args) {
     ctx.fail(fired.error());
     return;
   }
+  auto servers = ledger.fireServerCertsChanged(
+      after->state, config->server_certs,
+      std::chrono::milliseconds(static_cast<long>(ctx.options.lock_timeout_seconds * 1000)));
+  if (!servers) {
+    ctx.fail(servers.error());
+    return;
+  }
+  fired->insert(fired->end(), servers->begin(), servers->end());
   std::ostream& out = ctx.options.json ? std::cerr : std::cout;
   for (const auto& f : *fired) {
     const auto& r = f.result;
-    out << "on_change for " << f.connector << ": "
+    out << "on_change for " << (f.server_cert ? "server certificate " : "") << f.connector << ": "
         << (r.timed_out ? "killed after " + std::to_string(f.timeout_seconds) + " s"
                         : "exit " + std::to_string(r.exit_code))
         << "\n";

@@ -3,6 +3,7 @@
 // as an identity. The passphrase comes from a file or a systemd credential, never argv.
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include <CLI/CLI.hpp>
 
@@ -201,15 +202,19 @@ void runShow(CliContext& ctx, const CaArgs& args) {
     return;
   }
   nlohmann::json j = caJson(snapshot->state, it->second);
-  // Issued leaves are the entries whose first certificate names the issuing key as its AKI.
+  // Issued leaves are the entries whose first certificate names an issuing key as its AKI:
+  // the current one or one `ca rotate` replaced (entries "<name>-issuing", "-issuing-gN").
+  std::set<std::string> issuing_keys;
+  for (const auto& [name, e] : snapshot->state.entries) {
+    if (name.rfind(args.name + "-issuing", 0) == 0 && !e.certificates.empty()) {
+      issuing_keys.insert(snapshot->state.certificates.at(e.certificates.front()).subject_key_id);
+    }
+  }
   nlohmann::json issued = nlohmann::json::array();
-  if (!j["issuing"].is_null()) {
-    const auto& issuing = snapshot->state.certificates.at(j["issuing"]["sha256"]);
-    for (const auto& [name, e] : snapshot->state.entries) {
-      const auto& info = snapshot->state.certificates.at(e.certificates.front());
-      if (!info.is_ca && info.authority_key_id == issuing.subject_key_id) {
-        issued.push_back({{"entry", name}, {"not_after", formatRfc3339(info.not_after)}});
-      }
+  for (const auto& [name, e] : snapshot->state.entries) {
+    const auto& info = snapshot->state.certificates.at(e.certificates.front());
+    if (!info.is_ca && issuing_keys.count(info.authority_key_id) != 0) {
+      issued.push_back({{"entry", name}, {"not_after", formatRfc3339(info.not_after)}});
     }
   }
   j["issued"] = issued;
@@ -246,6 +251,8 @@ void runCaIssue(CliContext& ctx, const std::string& ca, truststore::LeafRequest 
 
 // Defined in ca_remove_command.cc.
 void addCaRemoveCommand(CLI::App* group, CliContext& ctx);
+// Defined in ca_rotate_command.cc.
+void addCaRotateCommand(CLI::App& group, CliContext& ctx);
 
 void addCaCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<CaArgs>();
@@ -326,6 +333,7 @@ void addCaCommands(CLI::App& app, CliContext& ctx) {
     request.key = *truststore::caKeyTypeFromName(args->key);
     runCaIssue(ctx, args->name, request, args->entry, args->passphrase_file, args->server_cert);
   });
+  addCaRotateCommand(*group, ctx);
 }
 
 }  // namespace trustctl::agent

@@ -1,6 +1,7 @@
 // trustctl ca issue: signs a leaf with a built-in CA's issuing key and imports it, with the
 // issuing certificate and the new key, as an identity entry. The store is only written when
 // the passphrase opened the key and the leaf was signed.
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -92,6 +93,10 @@ void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafReq
     return;
   }
   request.now = wallClockNow();
+  // Tests only: a leaf of a few seconds makes renewal testable without waiting for a date.
+  if (const char* s = std::getenv("TRUSTCTL_TEST_LEAF_LIFETIME_SECONDS"); s != nullptr) {
+    request.lifetime_seconds = std::strtoll(s, nullptr, 10);
+  }
   auto leaf = truststore::issueLeaf(*ca->issuing, *ca->key, request);
   if (!leaf) {
     ctx.fail(leaf.error());
@@ -122,7 +127,13 @@ void runCaIssue(CliContext& ctx, const std::string& ca_name, truststore::LeafReq
       if (auto r = truststore::addServerCert(tx, server); !r) {
         return r;
       }
-      tx.state().server_certs.at(entry_name).source = "ca";
+      // What renewal (renewal.h) needs to re-issue it as asked.
+      truststore::ServerCert& record = tx.state().server_certs.at(entry_name);
+      record.source = "ca";
+      record.issuer = ca_name;
+      record.profile = std::string(truststore::leafProfileName(request.profile));
+      record.validity_days = request.days;
+      record.key_algorithm = std::string(truststore::caKeyTypeName(request.key));
     } else if (auto r = truststore::importEntry(tx, import); !r) {
       return r;
     }

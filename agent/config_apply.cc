@@ -2,7 +2,9 @@
 
 #include <sstream>
 
+#include "config/server_cert_plan.h"
 #include "truststore/scope.h"
+#include "truststore/server_cert.h"
 
 namespace trustctl::agent {
 
@@ -99,9 +101,32 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
   if (!config) {
     return tl::unexpected(config.error());
   }
+  // The upload checks of `server-cert add`, before any plan: a bad one writes nothing.
+  UnixTime now = options.now != 0 ? options.now : wallClockNow();
+  if (!config->server_certs.empty()) {
+    auto candidates = truststore::libraryCandidates(store, snapshot->state);
+    if (!candidates) {
+      return tl::unexpected(candidates.error());
+    }
+    if (auto checked = config::checkServerCertSpecs(*config, *candidates, now); !checked) {
+      return tl::unexpected(checked.error());
+    }
+  }
+  auto plan_for = [&](const truststore::StoreState& state) -> Result<config::Plan> {
+    auto plan = config::makePlan(*config, state, request.plan);
+    if (!plan) {
+      return plan;
+    }
+    auto servers = config::planServerCerts(*config, state, request.plan.prune);
+    if (!servers) {
+      return tl::unexpected(servers.error());
+    }
+    plan->server_certs = std::move(*servers);
+    return plan;
+  };
   ApplyOutcome out;
   if (request.dry_run) {
-    auto plan = config::makePlan(*config, snapshot->state, request.plan);
+    auto plan = plan_for(snapshot->state);
     if (!plan) {
       return tl::unexpected(plan.error());
     }
@@ -118,7 +143,7 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
   } else {
     truststore::Store writer(store.dir(), store.scope());
     auto updated = writer.update(options, [&](truststore::Transaction& tx) -> Result<void> {
-      auto plan = config::makePlan(*config, tx.state(), request.plan);
+      auto plan = plan_for(tx.state());
       if (!plan) {
         return tl::unexpected(plan.error());
       }
@@ -129,7 +154,12 @@ Result<ApplyOutcome> applyConfigFile(const truststore::Store& store,
                         "changed, run the apply again to see the new plan");
       }
       out.plan = std::move(*plan);
-      if (auto r = config::applyPlan(tx, *config, out.plan); !r) {
+      if (auto applied = config::applyPlan(tx, *config, out.plan); !applied) {
+        return applied;
+      }
+      if (auto r =
+              config::applyServerCertChanges(tx, store.dir(), *config, out.plan.server_certs, now);
+          !r) {
         return r;
       }
       return applyScopes(tx, *config, request.plan, out);

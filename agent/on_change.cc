@@ -12,6 +12,14 @@ namespace trustctl::agent {
 
 OnChangeResult runOnChange(const std::string& command, const std::string& connector,
                            const std::string& connector_dir, int timeout_seconds) {
+  return runOnChangeWith(
+      command, {{"TRUSTCTL_CONNECTOR", connector}, {"TRUSTCTL_CONNECTOR_DIR", connector_dir}},
+      timeout_seconds);
+}
+
+OnChangeResult runOnChangeWith(const std::string& command,
+                               const std::vector<std::pair<std::string, std::string>>& env,
+                               int timeout_seconds) {
   OnChangeResult result;
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
@@ -31,8 +39,9 @@ OnChangeResult runOnChange(const std::string& command, const std::string& connec
     dup2(out[1], 2);
     int null_in = open("/dev/null", O_RDONLY);
     dup2(null_in, 0);
-    setenv("TRUSTCTL_CONNECTOR", connector.c_str(), 1);
-    setenv("TRUSTCTL_CONNECTOR_DIR", connector_dir.c_str(), 1);
+    for (const auto& [name, value] : env) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
     execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

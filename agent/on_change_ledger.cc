@@ -12,6 +12,7 @@
 
 #include "agent/fleet_probe.h"
 #include "truststore/file_util.h"
+#include "truststore/server_cert.h"
 
 namespace trustctl::agent {
 
@@ -50,16 +51,38 @@ Result<void> lockLedger(const truststore::Store& store, LedgerLock& lock,
   return {};
 }
 
-std::map<std::string, std::string> fingerprints(const truststore::StoreState& state) {
-  std::map<std::string, std::string> out;
-  for (const auto& [name, connector] : state.connectors) {
-    out[name] = trustFingerprint(state, connector);
+// Per kind ("connectors", "server_certs"): name -> the content on_change last fired for.
+using Fingerprints = std::map<std::string, std::string>;
+using Ledger = std::map<std::string, Fingerprints>;
+constexpr const char* kConnectors = "connectors";
+constexpr const char* kServerCerts = "server_certs";
+
+std::string serverFingerprint(const truststore::StoreState& state,
+                              const truststore::ServerCert& server) {
+  const truststore::Entry* e = state.findEntry(server.entry);
+  if (e == nullptr) {
+    return "";
+  }
+  std::string out = e->key_id;
+  for (const auto& sha : e->certificates) {
+    out += "," + sha;
   }
   return out;
 }
 
-Result<std::map<std::string, std::string>> readLedger(const truststore::Store& store) {
-  std::map<std::string, std::string> out;
+Ledger fingerprints(const truststore::StoreState& state) {
+  Ledger out{{kConnectors, {}}, {kServerCerts, {}}};
+  for (const auto& [name, connector] : state.connectors) {
+    out[kConnectors][name] = trustFingerprint(state, connector);
+  }
+  for (const auto& [name, server] : state.server_certs) {
+    out[kServerCerts][name] = serverFingerprint(state, server);
+  }
+  return out;
+}
+
+Result<Ledger> readLedger(const truststore::Store& store) {
+  Ledger out{{kConnectors, {}}, {kServerCerts, {}}};
   if (!truststore::pathExists(ledgerPath(store))) {
     return out;
   }
@@ -69,20 +92,84 @@ Result<std::map<std::string, std::string>> readLedger(const truststore::Store& s
   }
   // A damaged ledger is rebuilt: at worst each connector fires once more.
   auto json = nlohmann::json::parse(*text, nullptr, false);
-  if (json.is_object() && json.contains("connectors") && json["connectors"].is_object()) {
-    for (const auto& [name, fp] : json["connectors"].items()) {
+  for (const char* kind : {kConnectors, kServerCerts}) {
+    if (!json.is_object() || !json.contains(kind) || !json[kind].is_object()) {
+      continue;
+    }
+    for (const auto& [name, fp] : json[kind].items()) {
       if (fp.is_string()) {
-        out[name] = fp.get<std::string>();
+        out[kind][name] = fp.get<std::string>();
       }
     }
   }
   return out;
 }
 
-Result<void> writeLedger(const truststore::Store& store,
-                         const std::map<std::string, std::string>& fired) {
-  nlohmann::json json = {{"connectors", fired}};
+Result<void> writeLedger(const truststore::Store& store, const Ledger& fired) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& [kind, prints] : fired) {
+    json[kind] = prints;
+  }
   return truststore::writeFileAtomic(ledgerPath(store), json.dump(1) + "\n", 0644);
+}
+
+// One thing whose on_change may fire: its name, command, timeout and variables.
+struct Watched {
+  std::string name;
+  std::string on_change;
+  int timeout_seconds = 0;
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+// fireChanged for one kind of the ledger.
+Result<std::vector<OnChangeFired>> fireKind(const truststore::Store& store,
+                                            const truststore::StoreState& state,
+                                            const std::string& kind,
+                                            const std::vector<Watched>& watched,
+                                            std::chrono::milliseconds lock_timeout) {
+  std::vector<OnChangeFired> out;
+  Fingerprints now = fingerprints(state)[kind];
+  // Most calls find nothing changed: compare without the lock first, then decide under it.
+  auto unlocked = readLedger(store);
+  bool any = false;
+  for (const auto& w : watched) {
+    auto it = now.find(w.name);
+    any = any || (it != now.end() && (!unlocked || (*unlocked)[kind][w.name] != it->second));
+  }
+  if (!any) {
+    return out;
+  }
+  LedgerLock lock;
+  if (auto locked = lockLedger(store, lock, lock_timeout); !locked) {
+    return tl::unexpected(locked.error());
+  }
+  auto ledger = readLedger(store);
+  if (!ledger) {
+    return tl::unexpected(ledger.error());
+  }
+  Fingerprints& fired = (*ledger)[kind];
+  bool changed = false;
+  for (const auto& w : watched) {
+    auto it = now.find(w.name);
+    if (it == now.end() || fired[w.name] == it->second) {
+      continue;
+    }
+    if (!w.on_change.empty()) {
+      out.push_back({w.name, w.timeout_seconds,
+                     runOnChangeWith(w.on_change, w.env, w.timeout_seconds), kind == kServerCerts});
+    }
+    fired[w.name] = it->second;
+    changed = true;
+  }
+  for (auto it = fired.begin(); it != fired.end();) {
+    it = now.count(it->first) ? std::next(it) : fired.erase(it);  // removed ones
+  }
+  if (changed) {
+    if (auto written = writeLedger(store, *ledger); !written) {
+      return tl::unexpected(written.error());
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -107,49 +194,29 @@ Result<void> OnChangeLedger::seedIfMissing(const truststore::StoreState& before)
 Result<std::vector<OnChangeFired>> OnChangeLedger::fireChanged(
     const truststore::StoreState& state, const std::vector<config::ConnectorSpec>& specs,
     std::chrono::milliseconds lock_timeout) {
-  std::vector<OnChangeFired> out;
-  auto now = fingerprints(state);
-  // Most calls find nothing changed: compare without the lock first, then decide under it.
-  auto unlocked = readLedger(store_);
-  bool any = false;
+  std::vector<Watched> watched;
   for (const auto& spec : specs) {
-    auto it = now.find(spec.name);
-    any = any || (it != now.end() && (!unlocked || (*unlocked)[spec.name] != it->second));
+    watched.push_back({spec.name,
+                       spec.on_change,
+                       spec.on_change_timeout_seconds,
+                       {{"TRUSTCTL_CONNECTOR", spec.name},
+                        {"TRUSTCTL_CONNECTOR_DIR", store_.connectorPath(spec.name)}}});
   }
-  if (!any) {
-    return out;
-  }
-  LedgerLock lock;
-  if (auto locked = lockLedger(store_, lock, lock_timeout); !locked) {
-    return tl::unexpected(locked.error());
-  }
-  auto fired = readLedger(store_);
-  if (!fired) {
-    return tl::unexpected(fired.error());
-  }
-  bool changed = false;
+  return fireKind(store_, state, kConnectors, watched, lock_timeout);
+}
+
+Result<std::vector<OnChangeFired>> OnChangeLedger::fireServerCertsChanged(
+    const truststore::StoreState& state, const std::vector<config::ServerCertSpec>& specs,
+    std::chrono::milliseconds lock_timeout) {
+  std::vector<Watched> watched;
   for (const auto& spec : specs) {
-    auto it = now.find(spec.name);
-    if (it == now.end() || (*fired)[spec.name] == it->second) {
-      continue;
-    }
-    if (!spec.on_change.empty()) {
-      out.push_back({spec.name, spec.on_change_timeout_seconds,
-                     runOnChange(spec.on_change, spec.name, store_.connectorPath(spec.name),
-                                 spec.on_change_timeout_seconds)});
-    }
-    (*fired)[spec.name] = it->second;
-    changed = true;
+    std::string dir = store_.serverCertPath(spec.name);
+    watched.push_back({spec.name,
+                       spec.on_change,
+                       spec.on_change_timeout_seconds,
+                       {{"TRUSTCTL_SERVER_CERT", spec.name}, {"TRUSTCTL_SERVER_CERT_DIR", dir}}});
   }
-  for (auto it = fired->begin(); it != fired->end();) {
-    it = now.count(it->first) ? std::next(it) : fired->erase(it);  // removed connectors
-  }
-  if (changed) {
-    if (auto written = writeLedger(store_, *fired); !written) {
-      return tl::unexpected(written.error());
-    }
-  }
-  return out;
+  return fireKind(store_, state, kServerCerts, watched, lock_timeout);
 }
 
 }  // namespace trustctl::agent

@@ -4,7 +4,9 @@
 // fired for (trustFingerprint: the trusted certificates, the identity's certificates and key)
 // in <store>/on-change-state.json, written atomically, and decides and runs under an flock of
 // <store>/on-change.lock, so one change fires once whoever made it and whoever sees it first.
-// It does not watch: callers call it after they changed the store or when they look at it.
+// Server certificates have their own section of the same ledger (their entry's certificates
+// and key). It does not watch: callers call it after they changed the store or when they look at
+// it.
 
 #include <functional>
 #include <string>
@@ -17,9 +19,10 @@
 namespace trustctl::agent {
 
 struct OnChangeFired {
-  std::string connector;
+  std::string connector;  // or the server certificate's name
   int timeout_seconds = 0;
   OnChangeResult result;
+  bool server_cert = false;
 };
 
 class OnChangeLedger {
@@ -39,6 +42,12 @@ class OnChangeLedger {
   Result<std::vector<OnChangeFired>> fireChanged(const truststore::StoreState& state,
                                                  const std::vector<config::ConnectorSpec>& specs,
                                                  std::chrono::milliseconds lock_timeout);
+  // The same for server certificates: when the certificate or key a [server_certs.NAME] of
+  // `specs` serves changed (a new upload, a re-issue, a renewal), its on_change runs once, with
+  // TRUSTCTL_SERVER_CERT and TRUSTCTL_SERVER_CERT_DIR (the stable folder of its files).
+  Result<std::vector<OnChangeFired>> fireServerCertsChanged(
+      const truststore::StoreState& state, const std::vector<config::ServerCertSpec>& specs,
+      std::chrono::milliseconds lock_timeout);
 
  private:
   const truststore::Store& store_;

@@ -9,6 +9,7 @@
 #include "agent/cli_context.h"
 #include "agent/commands.h"
 #include "agent/server_cert_deploy.h"
+#include "agent/server_cert_renew.h"
 #include "agent/server_cert_view.h"
 #include "agent/table.h"
 #include "probes/catalog.h"
@@ -341,6 +342,7 @@ void addServerCertCommands(CLI::App& app, CliContext& ctx) {
                    "bundle.p12");
   path->callback([&ctx, a] { runPath(ctx, *a); });
   addServerCertDeployCommands(group, ctx);
+  addServerCertRenewCommand(*group, ctx);
 }
 
 }  // namespace trustctl::agent

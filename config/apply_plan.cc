@@ -90,6 +90,18 @@ class Planner {
       named.insert(c.trust.begin(), c.trust.end());
       named.insert(c.identity);
     }
+    // Server certificates (server_cert_plan.h prunes them with their entry) and the built-in
+    // CAs' certificates, every issuing generation included, are not the file's entries.
+    for (const auto& [name, server] : sim_.server_certs) {
+      named.insert(server.entry);
+    }
+    for (const auto& [name, entry] : sim_.entries) {
+      for (const auto& [ca_name, ca] : sim_.cas) {
+        if (name == ca.root_entry || name.rfind(ca_name + "-issuing", 0) == 0) {
+          named.insert(name);
+        }
+      }
+    }
     for (const auto& [name, entry] : sim_.entries) {
       if (!config_.findEntry(name) && !named.count(name)) {
         prunable_.insert(name);
@@ -107,7 +119,8 @@ class Planner {
   }
 
   Result<void> checkNotEmptied() const {
-    bool declares_nothing = config_.entries.empty() && config_.connectors.empty();
+    bool declares_nothing =
+        config_.entries.empty() && config_.connectors.empty() && config_.server_certs.empty();
     if (!options_.prune || options_.allow_empty || !declares_nothing ||
         (prunable_.empty() && removed_connectors_.empty())) {
       return {};

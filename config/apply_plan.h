@@ -48,6 +48,13 @@ struct ConnectorChange {
   bool empty() const;
 };
 
+struct ServerCertChange {
+  enum class Action { Add, Replace, Remove };
+  std::string name;
+  Action action = Action::Add;
+  std::string detail;  // "user-provided, sha256 ..." or "issued by CA corp"
+};
+
 // The steps in the order they run: connectors removed, entry changes (renames, removals that
 // free certificates a declared entry takes, replacements, additions, edits), connector
 // changes, then the remaining entry removals.
@@ -56,6 +63,8 @@ struct Plan {
   std::vector<EntryChange> entries;
   std::vector<ConnectorChange> connectors;
   std::vector<EntryChange> entries_removed;
+  // Last, in the same transaction (server_cert_plan.h).
+  std::vector<ServerCertChange> server_certs;
   bool empty() const;
   // Entries and connectors the plan removes (renames not counted).
   std::vector<std::string> removedEntries() const;

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "config/config_source.h"
+#include "config/server_cert_config.h"
 #include "config/table_reader.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
@@ -21,9 +22,7 @@ namespace trustctl::config {
 namespace {
 
 std::string resolve(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path[0] == '/')
-    return path;
-  return base_dir + "/" + path;
+  return resolvePath(base_dir, path);
 }
 
 // The entry's password, from its file (first line) or environment variable; never inline.
@@ -283,7 +282,8 @@ void readScopes(const toml::table& scopes, const std::string& base, ConfigFile& 
 }
 
 void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& cfg, Problems& p) {
-  TableReader top(root, "the file", {"expiry", "agent", "entries", "connectors", "scopes"}, p);
+  TableReader top(root, "the file",
+                  {"expiry", "agent", "entries", "connectors", "scopes", "server_certs"}, p);
   auto table = [&](const char* key) -> const toml::table* {
     const toml::node* n = root.get(key);
     if (n && !n->is_table()) {
@@ -300,7 +300,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
   if (const toml::table* t = table("agent")) {
     TableReader r(*t, "[agent]",
                   {"listen", "default_probe_interval_seconds", "max_parallel_probes",
-                   "probe_timeout_seconds", "tls_server_cert"},
+                   "probe_timeout_seconds", "tls_server_cert", "ca_passphrase_file"},
                   p);
     cfg.agent.listen = r.string("listen").value_or(cfg.agent.listen);
     cfg.agent.default_probe_interval_seconds =
@@ -315,6 +315,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
       p.add(tls_at, "[agent] tls_server_cert: '" + cfg.agent.tls_server_cert +
                         "' is not a server certificate name; see 'trustctl server-cert list'");
     }
+    cfg.agent.ca_passphrase_file = resolvePath(base, r.string("ca_passphrase_file").value_or(""));
   }
   if (const toml::table* t = table("entries"))
     readEntries(*t, base, cfg, p);
@@ -322,6 +323,9 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
     readConnectors(*t, base, cfg, p);
   if (const toml::table* t = table("scopes"))
     readScopes(*t, base, cfg, p);
+  if (const toml::table* t = table("server_certs")) {
+    readServerCerts(*t, base, cfg, p);
+  }
 }
 
 }  // namespace
@@ -389,12 +393,16 @@ Result<ConfigFile> loadConfig(
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());
   }
+  bool has_on_change = false;
+  for (const auto& s : cfg.server_certs) {
+    has_on_change = has_on_change || !s.on_change.empty();
+  }
   for (const auto& c : allConnectors(cfg)) {
-    if (!c.on_change.empty()) {
-      if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
-        return tl::unexpected(safe.error());
-      }
-      break;
+    has_on_change = has_on_change || !c.on_change.empty();
+  }
+  if (has_on_change) {
+    if (auto safe = checkOnlyOwnerWrites(*source, "it has on_change commands"); !safe) {
+      return tl::unexpected(safe.error());
     }
   }
   for (auto& e : cfg.entries)
@@ -402,6 +410,9 @@ Result<ConfigFile> loadConfig(
   for (auto& scope : cfg.scopes) {
     for (auto& e : scope.content.entries)
       loadMaterial(e, p);
+  }
+  for (auto& s : cfg.server_certs) {
+    loadServerCertMaterial(s, p);
   }
   if (!p.empty()) {
     return fail(ErrorCode::ConfigInvalid, p.joined());

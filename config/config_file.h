@@ -14,6 +14,7 @@
 #include "truststore/error.h"
 #include "truststore/revocation.h"
 #include "truststore/runtime_model.h"
+#include "truststore/server_cert_checks.h"
 
 namespace trustctl::config {
 
@@ -58,6 +59,31 @@ struct ConnectorSpec {
   Location identity_where;
 };
 
+// A [server_certs.NAME]: user-provided files (cert, key, ca, password_file for a PKCS#12 or
+// an encrypted key) or issued by the built-in CA (issuer, profile, validity_days,
+// key_algorithm, the CA's passphrase_file), and the on_change that reloads the server.
+struct ServerCertSpec {
+  std::string name;
+  std::vector<std::string> domains;
+  std::string cert_file;  // resolved against the config file's folder
+  std::string key_file;
+  std::string ca_file;
+  std::string password_file;
+  std::string issuer;  // the built-in CA; "" = user-provided
+  std::string profile = "tls-server";
+  int validity_days = 0;  // 0 = the CA's default
+  std::string key_algorithm = "ec";
+  std::string passphrase_file;  // "" = the systemd credential
+  std::string on_change;
+  int on_change_timeout_seconds = 30;
+  Location where;
+  // User-provided, parsed while loading: the certificates as given and the key. The upload
+  // checks (server_cert_checks.h) run against the store when planning.
+  std::vector<truststore::CertificatePtr> certificates;
+  truststore::PrivateKeyPtr key;
+  truststore::CheckedServerCert checked;  // filled by checkServerCertSpecs
+};
+
 struct ExpirySpec {
   int warning_days = 30;
   int critical_days = 7;
@@ -70,6 +96,8 @@ struct AgentSpec {
   double probe_timeout_seconds = 10;
   // A server certificate of the store: the endpoint serves HTTPS with it ("": plain HTTP).
   std::string tls_server_cert;
+  // The built-in CA's passphrase for renewals ("" = the systemd credential).
+  std::string ca_passphrase_file;
 };
 
 struct ScopeConfig;
@@ -79,6 +107,7 @@ struct ConfigFile {
   std::string absolute_path;  // canonical: what the store records as declaring a connector
   std::vector<EntrySpec> entries;
   std::vector<ConnectorSpec> connectors;
+  std::vector<ServerCertSpec> server_certs;
   ExpirySpec expiry;
   AgentSpec agent;
   // [scopes."vendor/customer-a"] tables: the entries and connectors of other scopes

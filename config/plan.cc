@@ -1,6 +1,7 @@
 // The Plan value: what it holds and how it reads, as text and JSON, in the order its steps
 // run (apply_plan.h).
 #include "config/apply_plan.h"
+#include "config/server_cert_plan.h"
 
 namespace trustctl::config {
 
@@ -142,7 +143,7 @@ bool ConnectorChange::empty() const {
 
 bool Plan::empty() const {
   return connectors_removed.empty() && entries.empty() && connectors.empty() &&
-         entries_removed.empty();
+         entries_removed.empty() && server_certs.empty();
 }
 
 std::vector<std::string> Plan::removedEntries() const {
@@ -189,6 +190,9 @@ std::string renderPlan(const Plan& plan) {
   for (const auto& e : plan.entries_removed) {
     out += renderEntry(e);
   }
+  for (const auto& s : plan.server_certs) {
+    out += renderServerCertChange(s);
+  }
   return out;
 }
 
@@ -207,7 +211,11 @@ nlohmann::json planJson(const Plan& plan) {
   for (const auto& e : plan.entries_removed) {
     entries.push_back(entryJson(e));
   }
-  return {{"entries", entries}, {"connectors", connectors}};
+  nlohmann::json j{{"entries", entries}, {"connectors", connectors}};
+  if (!plan.server_certs.empty()) {  // absent otherwise: plans without them read as before
+    j["server_certs"] = serverCertChangesJson(plan.server_certs);
+  }
+  return j;
 }
 
 }  // namespace trustctl::config

@@ -214,6 +214,32 @@ Result<CaMaterial> createCa(const std::string& name, CaKeyType key, UnixTime now
                     PrivateKey::fromEvp(issuing_key->get())};
 }
 
+Result<IssuedLeaf> issueIntermediate(const Certificate& root, const PrivateKey& root_key,
+                                     const std::string& name, CaKeyType key, int generation,
+                                     UnixTime now) {
+  const CertificateInfo& ca = root.info();
+  if (generation < 2 || now >= ca.not_after) {
+    return fail(
+        ErrorCode::InvalidArgument,
+        "the root '" + ca.subject_cn + "' has expired (or generation < 2); create a new CA");
+  }
+  auto issuing_key = generateKey(key, true);
+  if (!issuing_key) {
+    return tl::unexpected(issuing_key.error());
+  }
+  Blueprint issuing{name + " Issuing CA G" + std::to_string(generation),
+                    std::max<UnixTime>(now - kBackdateSeconds, ca.not_before),
+                    std::min<UnixTime>(now + kCaIssuingDays * kDay, ca.not_after),
+                    {}};
+  issuing.extensions = {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                        {NID_key_usage, "critical,keyCertSign,cRLSign"}};
+  auto cert = makeCertificate(issuing, issuing_key->get(), root.x509(), root_key.evp());
+  if (!cert) {
+    return tl::unexpected(cert.error());
+  }
+  return IssuedLeaf{*cert, PrivateKey::fromEvp(issuing_key->get())};
+}
+
 Result<void> checkLeafRequest(const LeafRequest& r) {
   for (const auto& d : r.dns) {
     if (!isHostname(d)) {
@@ -255,8 +281,9 @@ Result<IssuedLeaf> issueLeaf(const Certificate& issuer, const PrivateKey& issuer
     bp.common_name.clear();
   }
   bp.not_before = std::max<UnixTime>(r.now - kBackdateSeconds, ca.not_before);
-  bp.not_after =
-      std::min<UnixTime>(r.now + (r.days > 0 ? r.days : kTlsLeafDays) * kDay, ca.not_after);
+  std::int64_t lifetime =
+      r.lifetime_seconds > 0 ? r.lifetime_seconds : (r.days > 0 ? r.days : kTlsLeafDays) * kDay;
+  bp.not_after = std::min<UnixTime>(r.now + lifetime, ca.not_after);
   bp.extensions.emplace_back(NID_basic_constraints, "critical,CA:FALSE");
   addProfileExtensions(r, bp);
   std::string san = sanValue(r);

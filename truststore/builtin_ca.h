@@ -47,10 +47,13 @@ Result<CaMaterial> createCa(const std::string& name, CaKeyType key, UnixTime now
 
 struct LeafRequest {
   LeafProfile profile = LeafProfile::TlsServer;
-  std::string common_name;        // "" = the first DNS name, else the first IP
-  std::vector<std::string> dns;   // subjectAltName DNS names
-  std::vector<std::string> ips;   // subjectAltName IP addresses (v4 or v6 literals)
-  std::int64_t days = 0;          // 0 = kTlsLeafDays; always capped at the issuer's notAfter
+  std::string common_name;       // "" = the first DNS name, else the first IP
+  std::vector<std::string> dns;  // subjectAltName DNS names
+  std::vector<std::string> ips;  // subjectAltName IP addresses (v4 or v6 literals)
+  std::int64_t days = 0;         // 0 = kTlsLeafDays; always capped at the issuer's notAfter
+  // Tests only (renewal without waiting days): when > 0, notAfter is now + this many seconds
+  // instead of `days`. The agent sets it from TRUSTCTL_TEST_LEAF_LIFETIME_SECONDS.
+  std::int64_t lifetime_seconds = 0;
   CaKeyType key = CaKeyType::Ec;  // the leaf's own new key
   UnixTime now = 0;
 };
@@ -59,6 +62,15 @@ struct IssuedLeaf {
   CertificatePtr cert;
   PrivateKeyPtr key;
 };
+
+// A new issuing intermediate for CA `name` signed by its `root` (CA rotation): a new key of
+// type `key`, subject "<name> Issuing CA G<generation>" so it never shadows the one it
+// replaces, pathlen:0, five years capped at the root's notAfter. Fails with InvalidArgument
+// (an expired root, generation < 2) or Crypto. The caller stores both; the old intermediate
+// stays in the library so the leaves it signed keep verifying.
+Result<IssuedLeaf> issueIntermediate(const Certificate& root, const PrivateKey& root_key,
+                                     const std::string& name, CaKeyType key, int generation,
+                                     UnixTime now);
 
 // Checks `request` without issuing: a TLS server needs a DNS name or IP, names must be
 // hostnames (a leading "*." allowed), IPs literals, days 1..3650. Fails with InvalidArgument.

@@ -198,6 +198,13 @@ json stateToJson(const StoreState& state) {
       if (!s.served_at.empty()) {  // absent when empty: older readers ignore nothing new
         servers[name]["served_at"] = s.served_at;
       }
+      // Only what the built-in CA issued has them: user uploads read back unchanged.
+      if (!s.issuer.empty()) {
+        servers[name]["issuer"] = s.issuer;
+        servers[name]["profile"] = s.profile;
+        servers[name]["validity_days"] = s.validity_days;
+        servers[name]["key_algorithm"] = s.key_algorithm;
+      }
     }
     root["server_certs"] = std::move(servers);
   }
@@ -274,6 +281,12 @@ StoreState stateFromJson(const json& root) {
     j.at("updated_at").get_to(s.updated_at);
     if (j.contains("served_at")) {
       j.at("served_at").get_to(s.served_at);
+    }
+    if (j.contains("issuer")) {
+      j.at("issuer").get_to(s.issuer);
+      j.at("profile").get_to(s.profile);
+      j.at("validity_days").get_to(s.validity_days);
+      j.at("key_algorithm").get_to(s.key_algorithm);
     }
     state.server_certs.emplace(name, std::move(s));
   }

@@ -77,6 +77,11 @@ struct ServerCert {
   // the deployment; absent in state.json when empty. Last, so aggregate initializers of the
   // fields above stay valid.
   std::vector<std::string> served_at;
+  // Source "ca": what re-issuing it takes (renewal.h). Absent from state.json when unset.
+  std::string issuer{};            // the built-in CA's name
+  std::string profile{};           // "tls-server"
+  std::int64_t validity_days = 0;  // as requested; 0 = the CA's default
+  std::string key_algorithm{};     // "ec" or "rsa", the leaf's own key
 };
 
 struct StoreState {
