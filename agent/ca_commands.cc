@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "agent/ca_support.h"
 #include "agent/cli_context.h"
 #include "agent/commands.h"
 #include "truststore/builtin_ca.h"
@@ -115,31 +116,7 @@ void runCreate(CliContext& ctx, const CaArgs& args) {
               std::string(truststore::caKeyTypeName(*key)), 0};
   truststore::Store store = ctx.store();
   auto generation = store.update(ctx.updateOptions(), [&](truststore::Transaction& tx) {
-    if (tx.state().cas.count(ca.name) != 0) {
-      return Result<void>(
-          tl::unexpected(Error{ErrorCode::DuplicateName,
-                               "a CA named '" + ca.name + "' exists; see 'trustctl ca list'"}));
-    }
-    std::string note = "built-in CA " + ca.name;
-    for (const auto& request :
-         {entryRequest(ca.root_entry, {material->root}, nullptr, note + " (root)"),
-          entryRequest(ca.issuing_entry, {material->issuing}, nullptr, note + " (issuing)")}) {
-      if (auto r = truststore::importEntry(tx, request); !r) {
-        return r;
-      }
-    }
-    // Under the lock and after every check: a failed publish leaves only unreferenced,
-    // encrypted files that the next create of this name replaces.
-    if (auto r =
-            truststore::saveCaKeys(store.dir(), truststore::caKeyFolderName(store.scope(), ca.name),
-                                   *material->root_key, *material->issuing_key, pass.value);
-        !r) {
-      return r;
-    }
-    ca.created_at = tx.now();
-    tx.state().cas[ca.name] = ca;
-    tx.audit("ca.create", ca.name, material->root->sha256(), "key " + ca.key_algorithm);
-    return Result<void>{};
+    return addBuiltinCa(tx, store.dir(), *material, ca, pass.value);
   });
   if (!generation) {
     ctx.fail(generation.error());
@@ -244,6 +221,34 @@ void runShow(CliContext& ctx, const CaArgs& args) {
 }
 
 }  // namespace
+
+Result<void> addBuiltinCa(truststore::Transaction& tx, const std::string& store_dir,
+                          const truststore::CaMaterial& material, truststore::CaRecord& ca,
+                          const std::string& passphrase) {
+  if (tx.state().cas.count(ca.name) != 0) {
+    return fail(ErrorCode::DuplicateName,
+                "a CA named '" + ca.name + "' exists; see 'trustctl ca list'");
+  }
+  std::string note = "built-in CA " + ca.name;
+  for (const auto& request :
+       {entryRequest(ca.root_entry, {material.root}, nullptr, note + " (root)"),
+        entryRequest(ca.issuing_entry, {material.issuing}, nullptr, note + " (issuing)")}) {
+    if (auto r = truststore::importEntry(tx, request); !r) {
+      return r;
+    }
+  }
+  // Under the lock and after every check: a failed publish leaves only unreferenced,
+  // encrypted files that the next create of this name replaces.
+  if (auto r = truststore::saveCaKeys(store_dir, truststore::caKeyFolderName(tx.scope(), ca.name),
+                                      *material.root_key, *material.issuing_key, passphrase);
+      !r) {
+    return r;
+  }
+  ca.created_at = tx.now();
+  tx.state().cas[ca.name] = ca;
+  tx.audit("ca.create", ca.name, material.root->sha256(), "key " + ca.key_algorithm);
+  return {};
+}
 
 // Defined in ca_issue_command.cc (split to keep each file under 400 lines).
 void runCaIssue(CliContext& ctx, const std::string& ca, truststore::LeafRequest request,

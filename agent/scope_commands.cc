@@ -3,13 +3,18 @@
 // from the tree, not from inside another scope.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
+#include "agent/ca_support.h"
 #include "agent/cli_context.h"
 #include "agent/commands.h"
 #include "agent/table.h"
+#include "truststore/ca_key_file.h"
 #include "truststore/scope.h"
+#include "truststore/secret_wipe.h"
+#include "truststore/signing_chain.h"
 
 namespace trustctl::agent {
 
@@ -47,20 +52,83 @@ nlohmann::json scopeJson(const ts::StoreState& tree, const std::string& path,
           {"references", refs}};
 }
 
-void runCreate(CliContext& ctx, const std::string& path) {
+struct CreateArgs {
+  std::string path;
+  std::string ca;  // with a built-in CA of its own and its default signing chain
+  std::string key = "ec";
+  std::string passphrase_file;
+};
+
+// The scope with, when --ca is given, its own built-in CA and its default token-signing
+// chain (SAFEQ: each new account gets one), all in one transaction.
+void runCreate(CliContext& ctx, const CreateArgs& args) {
+  std::optional<ts::CaMaterial> material;
+  ts::CaRecord ca;
+  ts::CaKeyType key = ts::caKeyTypeFromName(args.key).value_or(ts::CaKeyType::Ec);
+  std::string passphrase;
+  if (!args.ca.empty()) {
+    auto pass = ts::readCaPassphrase(args.passphrase_file);
+    if (!pass) {
+      ctx.fail(pass.error());
+      return;
+    }
+    passphrase = std::move(*pass);
+    if (passphrase.size() < ts::kMinCaPassphraseBytes) {
+      ts::wipeSecret(passphrase);
+      ctx.fail({ErrorCode::InvalidArgument,
+                "the CA passphrase is shorter than 12 characters; write a longer one to the "
+                "passphrase file"});
+      return;
+    }
+    auto made = ts::createCa(args.ca, key, wallClockNow());
+    if (!made) {
+      ts::wipeSecret(passphrase);
+      ctx.fail(made.error());
+      return;
+    }
+    material = std::move(*made);
+    ca = {args.ca, args.ca + "-root", args.ca + "-issuing", std::string(ts::caKeyTypeName(key)), 0};
+  }
   ts::Store root(ctx.storeDir());
-  auto generation =
-      root.update(ctx.updateOptions(), [&](ts::Transaction& tx) { return tx.createScope(path); });
+  std::string kid;
+  auto generation = root.update(ctx.updateOptions(), [&](ts::Transaction& tx) -> Result<void> {
+    if (auto r = tx.createScope(args.path); !r || !material) {
+      return r;
+    }
+    if (auto r = tx.selectScope(args.path); !r) {
+      return r;
+    }
+    if (auto r = addBuiltinCa(tx, root.dir(), *material, ca, passphrase); !r) {
+      return r;
+    }
+    ts::SigningIssuer issuer{ca.name, material->issuing, material->issuing_key, key};
+    if (auto r = ts::ensureDefaultSigningChain(tx, issuer, tx.now()); !r) {
+      return tl::unexpected(r.error());
+    }
+    if (const ts::SigningKey* active = tx.state().signing.active()) {
+      kid = active->kid;
+    }
+    return {};
+  });
+  ts::wipeSecret(passphrase);
   if (!generation) {
     ctx.fail(generation.error());
     return;
   }
   if (ctx.options.json) {
-    ctx.printJson({{"created", path}, {"generation", *generation}});
+    ctx.printJson({{"created", args.path},
+                   {"ca", args.ca.empty() ? nlohmann::json(nullptr) : nlohmann::json(args.ca)},
+                   {"signing_kid", kid.empty() ? nlohmann::json(nullptr) : nlohmann::json(kid)},
+                   {"generation", *generation}});
     return;
   }
-  std::cout << "Created scope " << path << ": it holds nothing yet and inherits nothing; work in "
-            << "it with 'trustctl --scope " << path << " ...'\n";
+  std::cout << "Created scope " << args.path << ": it inherits nothing; work in it with "
+            << "'trustctl --scope " << args.path << " ...'\n";
+  if (!args.ca.empty()) {
+    std::cout << "  built-in CA " << args.ca << " (" << ca.root_entry << ", " << ca.issuing_entry
+              << ")\n  default token-signing chain, kid " << kid << " (trustctl --scope "
+              << args.path << " signing jwks)\n";
+  }
 }
 
 void runList(CliContext& ctx) {
@@ -163,12 +231,21 @@ void addScopeCommands(CLI::App& app, CliContext& ctx) {
       "  trustctl --scope vendor/customer-a connector trust crm vendor:vendor-root\n"
       "  trustctl scope list");
 
-  auto path = std::make_shared<std::string>();
-  CLI::App* create = scope->add_subcommand("create", "Create an empty scope (its parent first)");
-  create->add_option("path", *path, "Scope path, e.g. vendor/customer-a")
+  auto create_args = std::make_shared<CreateArgs>();
+  CLI::App* create = scope->add_subcommand(
+      "create", "Create a scope (its parent first), with --ca its own CA and signing chain");
+  create->add_option("path", create_args->path, "Scope path, e.g. vendor/customer-a")
       ->required()
       ->check(scopePathValidator());
-  create->callback([&ctx, path] { runCreate(ctx, *path); });
+  create->add_option("--ca", create_args->ca,
+                     "Also create built-in CA NAME in the scope and the scope's default "
+                     "token-signing chain from it");
+  create->add_option("--key", create_args->key, "The CA's and signing keys' type: ec or rsa")
+      ->check(CLI::IsMember({"ec", "rsa"}));
+  create->add_option("--passphrase-file", create_args->passphrase_file,
+                     "File whose first line is the new CA's passphrase (default: the systemd "
+                     "credential trustctl-ca-passphrase)");
+  create->callback([&ctx, create_args] { runCreate(ctx, *create_args); });
 
   CLI::App* list = scope->add_subcommand("list", "Every scope with what it holds");
   list->callback([&ctx] { runList(ctx); });

@@ -143,3 +143,43 @@ TEST_CASE("scope CLI: a scope's own CA and server certificate, kept by backup", 
   CHECK(again.exit_code == 0);
   CHECK(runTrustctl({"--store", other, "store", "check"}).exit_code == 0);
 }
+
+TEST_CASE("scope CLI: a scope created with its CA has its own default signing chain",
+          "[scope][cli][signing]") {
+  ScopeCli t;
+  std::string pass = t.dir.write("ca.pass", "customer-ca-passphrase\n");
+  ::chmod(pass.c_str(), 0600);
+  auto created = t.run({"--json", "scope", "create", "vendor/customer-c", "--ca", "cust-ca",
+                        "--passphrase-file", pass});
+  REQUIRE(created.exit_code == 0);
+  std::string kid = nlohmann::json::parse(created.out)["signing_kid"];
+  CHECK_FALSE(kid.empty());
+  // The scope's own JWKS, at its folder's stable path; the root and the vendor have none.
+  auto jwks = t.run({"--scope", "vendor/customer-c", "signing", "jwks"});
+  REQUIRE(jwks.exit_code == 0);
+  CHECK(jwks.out.find(kid) != std::string::npos);
+  CHECK(::access((t.dir.file("store") + "/current/scopes/vendor/scopes/customer-c/signing/" +
+                  "jwks.json")
+                     .c_str(),
+                 F_OK) == 0);
+  CHECK(t.run({"signing", "jwks"}).exit_code != 0);
+  // A token the scope signs verifies with jwcrypto from that JWKS.
+  std::string jwks_file = t.dir.write("jwks.json", jwks.out);
+  std::string payload = t.dir.write("payload.json", R"({"sub":"customer-c"})");
+  auto token =
+      t.run({"--scope", "vendor/customer-c", "signing", "sign", "--payload-file", payload});
+  REQUIRE(token.exit_code == 0);
+  std::string token_file = t.dir.write("token.jws", token.out);
+  std::string verifier = t.dir.write("verify.py", R"PY(
+import sys
+from jwcrypto import jwk, jws
+keys = jwk.JWKSet.from_json(open(sys.argv[1]).read())
+token = jws.JWS()
+token.deserialize(open(sys.argv[2]).read().strip())
+token.verify(keys.get_key(token.jose_header.get("kid")))
+print(token.jose_header.get("kid"))
+)PY");
+  auto verified = runProgram("/usr/bin/python3", {verifier, jwks_file, token_file});
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out.find(kid) != std::string::npos);
+}
