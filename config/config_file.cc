@@ -6,6 +6,7 @@
 
 #include <toml++/toml.h>
 
+#include "config/config_readers.h"
 #include "config/config_source.h"
 #include "config/server_cert_config.h"
 #include "config/table_reader.h"
@@ -249,38 +250,6 @@ void checkReferences(ConfigFile& cfg, const std::vector<std::string>& known, Pro
   }
 }
 
-// [scopes."vendor/customer-a"] with entries and connectors tables of their own.
-void readScopes(const toml::table& scopes, const std::string& base, ConfigFile& cfg, Problems& p) {
-  for (const auto& [key, node] : scopes) {
-    std::string path(key.str());
-    std::string where = "[scopes.\"" + path + "\"]";
-    if (path.empty() || !truststore::isValidScopePath(path)) {
-      p.add(node, where + ": " + truststore::invalidScopeError(path).message);
-      continue;
-    }
-    const toml::table* t = node.as_table();
-    if (t == nullptr) {
-      p.add(node, where + ": expected a table, found " + typeName(node));
-      continue;
-    }
-    ScopeConfig scope;
-    scope.path = path;
-    scope.where = p.at(node.source());
-    TableReader r(*t, where, {"entries", "connectors"}, p);
-    for (const char* sub : {"entries", "connectors"}) {
-      const toml::node* n = t->get(sub);
-      if (n && !n->is_table()) {
-        p.add(*n, where + "." + sub + ": expected a table, found " + typeName(*n));
-      } else if (n && std::string(sub) == "entries") {
-        readEntries(*n->as_table(), base, scope.content, p);
-      } else if (n) {
-        readConnectors(*n->as_table(), base, scope.content, p);
-      }
-    }
-    cfg.scopes.push_back(std::move(scope));
-  }
-}
-
 void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& cfg, Problems& p) {
   TableReader top(root, "the file",
                   {"expiry", "agent", "entries", "connectors", "scopes", "server_certs"}, p);
@@ -322,7 +291,7 @@ void readTopLevel(const toml::table& root, const std::string& base, ConfigFile& 
   if (const toml::table* t = table("connectors"))
     readConnectors(*t, base, cfg, p);
   if (const toml::table* t = table("scopes"))
-    readScopes(*t, base, cfg, p);
+    detail::readScopes(*t, base, cfg, p);
   if (const toml::table* t = table("server_certs")) {
     readServerCerts(*t, base, cfg, p);
   }
@@ -342,16 +311,18 @@ const EntrySpec* ConfigFile::findEntry(const std::string& name) const {
   return nullptr;
 }
 
-std::vector<ConnectorSpec> allConnectors(const ConfigFile& config) {
-  std::vector<ConnectorSpec> out = config.connectors;
-  for (const auto& scope : config.scopes) {
-    for (ConnectorSpec c : scope.content.connectors) {
-      c.name = scope.path + "/" + c.name;
-      out.push_back(std::move(c));
-    }
-  }
-  return out;
+namespace detail {
+
+void readEntryTables(const toml::table& t, const std::string& base, ConfigFile& cfg, Problems& p) {
+  readEntries(t, base, cfg, p);
 }
+
+void readConnectorTables(const toml::table& t, const std::string& base, ConfigFile& cfg,
+                         Problems& p) {
+  readConnectors(t, base, cfg, p);
+}
+
+}  // namespace detail
 
 Result<ConfigFile> loadConfig(
     const std::string& path, const std::vector<std::string>& known_entries,
