@@ -9,6 +9,7 @@
 #include "agent/cli_context.h"
 #include "agent/entry_view.h"
 #include "truststore/builtin_ca.h"
+#include "truststore/ca_issuer.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/library.h"
 #include "truststore/scope.h"
@@ -31,38 +32,18 @@ Result<LoadedCa> loadCa(CliContext& ctx, const std::string& ca_name,
   if (!snapshot) {
     return tl::unexpected(snapshot.error());
   }
-  auto it = snapshot->state.cas.find(ca_name);
-  if (it == snapshot->state.cas.end()) {
-    return fail(ErrorCode::EntryNotFound,
-                "no built-in CA is named '" + ca_name + "'; see 'trustctl ca list'");
-  }
-  const truststore::Entry* entry = snapshot->state.findEntry(it->second.issuing_entry);
-  if (entry == nullptr || entry->certificates.empty()) {
-    return tl::unexpected(truststore::entryNotFoundError(it->second.issuing_entry));
-  }
-  auto issuing = store.loadCertificate(entry->certificates.front());
-  if (!issuing) {
-    return tl::unexpected(issuing.error());
-  }
   std::string passphrase;
   if (auto p = truststore::readCaPassphrase(passphrase_file); !p) {
     return tl::unexpected(p.error());
   } else {
     passphrase = std::move(*p);
   }
-  auto key = truststore::loadCaIssuingKey(
-      store.dir(), truststore::caKeyFolderName(store.scope(), ca_name), passphrase);
+  auto ca = truststore::openCaIssuer(store, snapshot->state, ca_name, passphrase);
   truststore::wipeSecret(passphrase);
-  if (!key) {
-    return tl::unexpected(key.error());
+  if (!ca) {
+    return tl::unexpected(ca.error());
   }
-  if (!(*key)->matches(**issuing)) {
-    return fail(ErrorCode::StoreCorrupt,
-                truststore::caIssuingKeyPath(store.dir(),
-                                             truststore::caKeyFolderName(store.scope(), ca_name)) +
-                    ": does not belong to entry '" + entry->name + "'; restore the CA's files");
-  }
-  return LoadedCa{*issuing, *key};
+  return LoadedCa{ca->issuing, ca->key};
 }
 
 }  // namespace

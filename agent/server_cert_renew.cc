@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "truststore/ca_issuer.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/scope.h"
 #include "truststore/secret_wipe.h"
@@ -21,31 +22,15 @@ struct Issuer {
 // The CA's current issuing certificate and its decrypted key.
 Result<Issuer> openIssuer(const truststore::Store& store, const truststore::StoreState& state,
                           const std::string& ca_name, const std::string& passphrase) {
-  auto it = state.cas.find(ca_name);
-  if (it == state.cas.end()) {
+  if (state.cas.count(ca_name) == 0) {
     return fail(ErrorCode::EntryNotFound,
                 "its built-in CA '" + ca_name + "' no longer exists; issue a new certificate");
   }
-  const truststore::Entry* entry = state.findEntry(it->second.issuing_entry);
-  if (entry == nullptr || entry->certificates.empty()) {
-    return tl::unexpected(truststore::entryNotFoundError(it->second.issuing_entry));
+  auto ca = truststore::openCaIssuer(store, state, ca_name, passphrase);
+  if (!ca) {
+    return tl::unexpected(ca.error());
   }
-  auto issuing = store.loadCertificate(entry->certificates.front());
-  if (!issuing) {
-    return tl::unexpected(issuing.error());
-  }
-  auto key = truststore::loadCaIssuingKey(
-      store.dir(), truststore::caKeyFolderName(store.scope(), ca_name), passphrase);
-  if (!key) {
-    return tl::unexpected(key.error());
-  }
-  if (!(*key)->matches(**issuing)) {
-    return fail(ErrorCode::StoreCorrupt,
-                truststore::caIssuingKeyPath(store.dir(),
-                                             truststore::caKeyFolderName(store.scope(), ca_name)) +
-                    ": does not belong to entry '" + entry->name + "'; restore the CA's files");
-  }
-  return Issuer{*issuing, *key};
+  return Issuer{ca->issuing, ca->key};
 }
 
 std::string leafSha(const truststore::StoreState& state, const std::string& name) {

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "truststore/ca_issuer.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/scope.h"
 #include "truststore/secret_wipe.h"
@@ -68,36 +69,16 @@ Result<truststore::SigningIssuer> openSigningIssuer(CliContext& ctx, const std::
   if (!snapshot) {
     return tl::unexpected(snapshot.error());
   }
-  auto it = snapshot->state.cas.find(ca_name);
-  if (it == snapshot->state.cas.end()) {
-    return fail(ErrorCode::EntryNotFound, "no built-in CA is named '" + ca_name +
-                                              "'; see 'trustctl ca list' or 'trustctl ca create'");
-  }
-  const truststore::Entry* entry = snapshot->state.findEntry(it->second.issuing_entry);
-  if (entry == nullptr || entry->certificates.empty()) {
-    return tl::unexpected(truststore::entryNotFoundError(it->second.issuing_entry));
-  }
-  auto issuing = store.loadCertificate(entry->certificates.front());
-  if (!issuing) {
-    return tl::unexpected(issuing.error());
-  }
   auto passphrase = truststore::readCaPassphrase(passphrase_file);
   if (!passphrase) {
     return tl::unexpected(passphrase.error());
   }
-  auto key = truststore::loadCaIssuingKey(
-      store.dir(), truststore::caKeyFolderName(store.scope(), ca_name), *passphrase);
+  auto ca = truststore::openCaIssuer(store, snapshot->state, ca_name, *passphrase);
   truststore::wipeSecret(*passphrase);
-  if (!key) {
-    return tl::unexpected(key.error());
+  if (!ca) {
+    return tl::unexpected(ca.error());
   }
-  if (!(*key)->matches(**issuing)) {
-    return fail(ErrorCode::StoreCorrupt,
-                truststore::caIssuingKeyPath(store.dir(),
-                                             truststore::caKeyFolderName(store.scope(), ca_name)) +
-                    ": does not belong to entry '" + entry->name + "'; restore the CA's files");
-  }
-  return truststore::SigningIssuer{ca_name, *issuing, *key, key_type};
+  return truststore::SigningIssuer{ca_name, ca->issuing, ca->key, key_type};
 }
 
 std::string writeDueSigningTransitions(truststore::Store& store,

@@ -4,6 +4,7 @@
 
 #include "config/table_reader.h"
 #include "truststore/builtin_ca.h"
+#include "truststore/ca_issuer.h"
 #include "truststore/ca_key_file.h"
 #include "truststore/secret_wipe.h"
 #include "truststore/server_cert.h"
@@ -46,40 +47,31 @@ std::string difference(const ServerCertSpec& spec, const truststore::ServerCert&
   return "";
 }
 
-Result<truststore::ServerCertRequest> issued(const std::string& store_dir,
-                                             const truststore::StoreState& state,
+Result<truststore::ServerCertRequest> issued(const truststore::StoreState& state,
                                              const truststore::Store& store,
                                              const ServerCertSpec& spec, UnixTime now) {
-  const truststore::CaRecord& ca = state.cas.at(spec.issuer);
-  const truststore::Entry* entry = state.findEntry(ca.issuing_entry);
-  if (entry == nullptr || entry->certificates.empty()) {
-    return tl::unexpected(truststore::entryNotFoundError(ca.issuing_entry));
-  }
-  auto issuing = store.loadCertificate(entry->certificates.front());
-  if (!issuing) {
-    return tl::unexpected(issuing.error());
-  }
   auto passphrase = truststore::readCaPassphrase(spec.passphrase_file);
   if (!passphrase) {
     return tl::unexpected(passphrase.error());
   }
-  auto key = truststore::loadCaIssuingKey(store_dir, spec.issuer, *passphrase);
+  auto ca = truststore::openCaIssuer(store, state, spec.issuer, *passphrase);
   truststore::wipeSecret(*passphrase);
-  if (!key) {
-    return tl::unexpected(key.error());
+  if (!ca) {
+    return tl::unexpected(ca.error());
   }
+  const truststore::CertificatePtr& issuing = ca->issuing;
   truststore::LeafRequest request;
   request.dns = spec.domains;
   request.days = spec.validity_days;
   request.key =
       truststore::caKeyTypeFromName(spec.key_algorithm).value_or(truststore::CaKeyType::Ec);
   request.now = now;
-  auto leaf = truststore::issueLeaf(**issuing, **key, request);
+  auto leaf = truststore::issueLeaf(*issuing, *ca->key, request);
   if (!leaf) {
     return tl::unexpected(leaf.error());
   }
   truststore::ServerCertRequest out;
-  out.checked.chain = {leaf->cert, *issuing};
+  out.checked.chain = {leaf->cert, issuing};
   out.key = leaf->key;
   out.source_file = "config (CA " + spec.issuer + ")";
   return out;
@@ -147,7 +139,7 @@ Result<std::vector<ServerCertChange>> planServerCerts(const ConfigFile& config,
 Result<void> applyServerCertChanges(truststore::Transaction& tx, const std::string& store_dir,
                                     const ConfigFile& config,
                                     const std::vector<ServerCertChange>& changes, UnixTime now) {
-  truststore::Store store(store_dir);
+  truststore::Store store(store_dir, tx.scope());  // the transaction's scope and its CA keys
   for (const auto& change : changes) {
     if (change.action == ServerCertChange::Action::Remove) {
       if (auto r = truststore::removeServerCert(tx, change.name); !r) {
@@ -161,7 +153,7 @@ Result<void> applyServerCertChanges(truststore::Transaction& tx, const std::stri
       request.checked = spec.checked;
       request.key = spec.key;
       request.source_file = spec.cert_file;
-    } else if (auto r = issued(store_dir, tx.state(), store, spec, now); !r) {
+    } else if (auto r = issued(tx.state(), store, spec, now); !r) {
       return tl::unexpected(Error{r.error().code, config.path + ": [server_certs." + spec.name +
                                                       "]: " + r.error().message});
     } else {
