@@ -76,6 +76,7 @@ struct ServerCertSpec {
   std::string passphrase_file;  // "" = the systemd credential
   std::string on_change;
   int on_change_timeout_seconds = 30;
+  std::vector<std::string> served_at;  // listeners where the agent proves it, normalized
   Location where;
   // User-provided, parsed while loading: the certificates as given and the key. The upload
   // checks (server_cert_checks.h) run against the store when planning.

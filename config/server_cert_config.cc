@@ -1,11 +1,13 @@
 #include "config/server_cert_config.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "truststore/builtin_ca.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
 #include "truststore/server_cert.h"
+#include "truststore/target_url.h"
 
 namespace trustctl::config {
 
@@ -64,7 +66,7 @@ void readOne(const std::string& name, const toml::table& t, const toml::node& ke
   TableReader r(
       t, where,
       {"domains", "cert", "key", "ca", "password_file", "issuer", "profile", "validity_days",
-       "key_algorithm", "passphrase_file", "on_change", "on_change_timeout_seconds"},
+       "key_algorithm", "passphrase_file", "on_change", "on_change_timeout_seconds", "served_at"},
       p);
   for (const auto& [domain, loc] : r.strings("domains")) {
     s.domains.push_back(domain);
@@ -92,6 +94,16 @@ void readOne(const std::string& name, const toml::table& t, const toml::node& ke
     }
   }
   s.passphrase_file = resolvePath(base, r.string("passphrase_file").value_or(""));
+  // Where it is served, as `server-cert add --served-at` takes it: the agent proves it there.
+  for (const auto& [url, loc] : r.strings("served_at")) {
+    auto target = truststore::parseTarget(url);
+    if (!target) {
+      p.add(loc, where + ".served_at: " + target.error().message);
+    } else if (std::find(s.served_at.begin(), s.served_at.end(), target->url()) ==
+               s.served_at.end()) {
+      s.served_at.push_back(target->url());
+    }
+  }
   s.on_change = r.string("on_change").value_or("");
   s.on_change_timeout_seconds =
       static_cast<int>(r.integer("on_change_timeout_seconds", 1, 3600).value_or(30));

@@ -33,6 +33,9 @@ std::string difference(const ServerCertSpec& spec, const truststore::ServerCert&
   if (current.domains != spec.domains) {
     return "domains change";
   }
+  if (current.served_at != spec.served_at) {
+    return "served_at changes";
+  }
   if (spec.issuer.empty()) {
     if (current.source != "user") {
       return "now user-provided";
@@ -165,6 +168,7 @@ Result<void> applyServerCertChanges(truststore::Transaction& tx, const std::stri
     if (auto r = truststore::addServerCert(tx, request); !r) {
       return r;
     }
+    tx.state().server_certs.at(spec.name).served_at = spec.served_at;
     if (!spec.issuer.empty()) {
       truststore::ServerCert& record = tx.state().server_certs.at(spec.name);
       record.source = "ca";

@@ -118,3 +118,23 @@ TEST_CASE("Config: server certificates are added, kept, replaced and pruned as p
   CHECK(f.run({"server-cert", "show", "web"}).exit_code != 0);
   CHECK(f.run({"show", "srv.web"}).exit_code != 0);
 }
+
+TEST_CASE("Config: served_at names where the agent proves a server certificate",
+          "[config][server-cert]") {
+  ServerConfigFixture f;
+  std::string with = f.web("www.pem", "www.key") +
+                     "served_at = [\"https://127.0.0.1:8443\", \"ldaps://127.0.0.1:1636\"]\n";
+  REQUIRE(f.apply(with).exit_code == 0);
+  auto shown = nlohmann::json::parse(f.run({"--json", "server-cert", "show", "web"}).out);
+  CHECK(shown["served_at"].dump().find("https://127.0.0.1:8443") != std::string::npos);
+  CHECK(shown["served_at"].dump().find("ldaps://127.0.0.1:1636") != std::string::npos);
+  auto moved = f.apply(f.web("www.pem", "www.key") + "served_at = [\"https://127.0.0.1:9443\"]\n");
+  CHECK(moved.out.find("served_at changes") != std::string::npos);
+
+  std::string before = treeFingerprint(f.store());
+  auto bad = f.apply(f.web("www.pem", "www.key") + "served_at = [\"ftp://127.0.0.1\"]\n");
+  CHECK(bad.exit_code == 2);
+  CHECK(lineCount(bad.err) == 1);
+  CHECK(bad.err.find("[server_certs.web].served_at") != std::string::npos);
+  CHECK(treeFingerprint(f.store()) == before);
+}
