@@ -30,16 +30,7 @@ std::string resolve(const std::string& base_dir, const std::string& path) {
 truststore::PasswordProvider passwordFor(const EntrySpec& e) {
   return [e]() -> std::optional<std::string> {
     if (!e.password_file.empty()) {
-      auto text = truststore::readUserFile(e.password_file, truststore::kMaxPasswordFileBytes,
-                                           "a password file (the password on its first line)");
-      if (!text) {
-        return std::nullopt;
-      }
-      std::string line = text->substr(0, text->find('\n'));
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      return line;
+      return detail::passwordFromFile(e.password_file)();
     }
     if (!e.password_env.empty()) {
       const char* v = std::getenv(e.password_env.c_str());

@@ -11,6 +11,9 @@
 
 namespace trustctl::config::detail {
 
+// The first line of a password file (without a trailing CR); never inline in the config.
+truststore::PasswordProvider passwordFromFile(const std::string& file);
+
 void readEntryTables(const toml::table& t, const std::string& base, ConfigFile& cfg, Problems& p);
 void readConnectorTables(const toml::table& t, const std::string& base, ConfigFile& cfg,
                          Problems& p);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "config/config_readers.h"
 #include "truststore/builtin_ca.h"
 #include "truststore/file_util.h"
 #include "truststore/key_importer.h"
@@ -11,10 +12,9 @@
 
 namespace trustctl::config {
 
-namespace {
+namespace detail {
 
-// The first line of the password file; never inline in the config.
-truststore::PasswordProvider passwordFrom(const std::string& file) {
+truststore::PasswordProvider passwordFromFile(const std::string& file) {
   return [file]() -> std::optional<std::string> {
     if (file.empty()) {
       return std::nullopt;
@@ -31,6 +31,10 @@ truststore::PasswordProvider passwordFrom(const std::string& file) {
     return line;
   };
 }
+
+}  // namespace detail
+
+namespace {
 
 // The fields of a user-provided or of a CA-issued one that the other kind must not have.
 void checkSourceFields(const toml::table& t, const std::string& where, const ServerCertSpec& s,
@@ -147,7 +151,8 @@ void loadServerCertMaterial(ServerCertSpec& s, Problems& p) {
     p.add(s.where, label + ".cert: " + bytes.error().message);
     return;
   }
-  auto material = truststore::parseImport(*bytes, s.cert_file, passwordFrom(s.password_file));
+  auto material =
+      truststore::parseImport(*bytes, s.cert_file, detail::passwordFromFile(s.password_file));
   if (!material) {
     p.add(s.where, label + ".cert: " + material.error().message);
     return;
@@ -156,9 +161,9 @@ void loadServerCertMaterial(ServerCertSpec& s, Problems& p) {
   s.key = material->key;
   if (!s.key_file.empty()) {
     auto key_bytes = truststore::readInputFile(s.key_file);
-    auto key = key_bytes
-                   ? truststore::parseKeyFile(*key_bytes, s.key_file, passwordFrom(s.password_file))
-                   : Result<truststore::PrivateKeyPtr>(tl::unexpected(key_bytes.error()));
+    auto key = key_bytes ? truststore::parseKeyFile(*key_bytes, s.key_file,
+                                                    detail::passwordFromFile(s.password_file))
+                         : Result<truststore::PrivateKeyPtr>(tl::unexpected(key_bytes.error()));
     if (!key) {
       p.add(s.where, label + ".key: " + key.error().message);
       return;
@@ -172,7 +177,7 @@ void loadServerCertMaterial(ServerCertSpec& s, Problems& p) {
   }
   if (!s.ca_file.empty()) {
     auto ca_bytes = truststore::readInputFile(s.ca_file);
-    auto ca = ca_bytes ? truststore::parseImport(*ca_bytes, s.ca_file, passwordFrom(""))
+    auto ca = ca_bytes ? truststore::parseImport(*ca_bytes, s.ca_file, detail::passwordFromFile(""))
                        : Result<truststore::ImportedMaterial>(tl::unexpected(ca_bytes.error()));
     if (!ca) {
       p.add(s.where, label + ".ca: " + ca.error().message);
